@@ -1,0 +1,8 @@
+//! Builds the runtime's WebAssembly blob.
+
+fn main() {
+	#[cfg(feature = "std")]
+	{
+		substrate_wasm_builder::WasmBuilder::build_using_defaults();
+	}
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every check and test of iChat, the same locally and in CI (.ci/run calls this):
+#   formatting, one release build, all tests (unit, pallet, end-to-end against real nodes,
+#   polkadot.js), clippy -D warnings, rustdoc, and bounded fuzzing of the decoders.
+# Installs what is missing first. Set FUZZ_SECONDS to change the fuzzing time per target.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ICHAT_ROOT"
+start=$SECONDS
+timed() { local t=$SECONDS; "$@"; echo "  (${BOLD}$((SECONDS - t)) s${RESET})"; }
+
+"$ICHAT_ROOT/scripts/setup.sh"
+
+step "cargo fmt --check"
+cargo fmt --all -- --check || die "formatting differs: run 'cargo fmt --all'"
+
+timed build_release
+
+step "tests (release: unit, pallet, end-to-end against real nodes, polkadot.js)"
+# Each end-to-end test is its own test binary; cargo runs test binaries one after another,
+# so the real networks they start never compete for the two cores.
+timed cargo test --locked --release --workspace --features "$ICHAT_FEATURES" --no-fail-fast
+
+step "clippy -D warnings"
+# The runtime's wasm blob is already built by the release build; lints need no second one.
+timed env SKIP_WASM_BUILD=1 cargo clippy --locked --workspace --all-targets --features "$ICHAT_FEATURES" -- -D warnings
+
+step "rustdoc"
+timed env SKIP_WASM_BUILD=1 RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps --features "$ICHAT_FEATURES"
+
+if [ -x "$ICHAT_ROOT/scripts/fuzz.sh" ]; then
+  step "fuzzing (${FUZZ_SECONDS:-60} s per target)"
+  timed "$ICHAT_ROOT/scripts/fuzz.sh"
+fi
+
+ok "all checks passed in $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s"
