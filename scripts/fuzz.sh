@@ -20,6 +20,7 @@ FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 TARGETS=(
   "client/crypto envelope_decode"
   "client/crypto keystore_decode"
+  "node/relay/proto decode_frame"
 )
 
 if ! rustup toolchain list | grep -q '^nightly'; then
