@@ -18,7 +18,8 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	RuntimeCall, RuntimeGenesisConfig, ServiceNodes, SessionKeys, System, TransactionPayment,
+	VERSION,
 };
 
 impl_runtime_apis! {
@@ -196,6 +197,30 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_service_nodes::runtime_api::ServiceNodesApi<Block, AccountId, Balance> for Runtime {
+		fn active_nodes() -> Vec<pallet_service_nodes::NodeInfo<AccountId, Balance>> {
+			ServiceNodes::active_nodes()
+		}
+
+		fn registered_nodes() -> Vec<pallet_service_nodes::NodeInfo<AccountId, Balance>> {
+			ServiceNodes::registered_nodes()
+		}
+
+		fn node(account: AccountId) -> Option<pallet_service_nodes::NodeInfo<AccountId, Balance>> {
+			ServiceNodes::node(account)
+		}
+
+		fn node_by_peer_id(
+			peer_id: Vec<u8>,
+		) -> Option<pallet_service_nodes::NodeInfo<AccountId, Balance>> {
+			ServiceNodes::node_by_peer_id(peer_id)
+		}
+
+		fn current_session() -> u32 {
+			ServiceNodes::current_session()
 		}
 	}
 

@@ -13,4 +13,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_balances, crate::Balances]
 	[pallet_timestamp, crate::Timestamp]
 	[pallet_sudo, crate::Sudo]
+	[pallet_service_nodes, crate::ServiceNodes]
 );

@@ -21,8 +21,8 @@ use sp_version::RuntimeVersion;
 use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Hours, Nonce, PalletInfo,
 	Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin,
-	RuntimeTask, SessionKeys, System, EXISTENTIAL_DEPOSIT, HOURS, SLOT_DURATION, SS58_PREFIX,
-	VERSION,
+	RuntimeTask, ServiceNodes, SessionKeys, System, EXISTENTIAL_DEPOSIT, HOURS,
+	MIN_SERVICE_NODE_BOND, SLOT_DURATION, SS58_PREFIX, VERSION,
 };
 
 /// The most validators (and so service nodes) the consensus pallets can hold.
@@ -132,9 +132,8 @@ impl pallet_session::Config for Runtime {
 	type ValidatorIdOf = ConvertInto;
 	type ShouldEndSession = Hours;
 	type NextSessionRotation = Hours;
-	// Validators are chosen by the service-node registry once it lands; until then the genesis
-	// set is kept.
-	type SessionManager = ();
+	// The validator set of each hour is the registry's active service nodes.
+	type SessionManager = ServiceNodes;
 	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
 	type DisablingStrategy = ();
@@ -149,4 +148,37 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// The minimum bond of a service node: 1,000,000 ICHAT.
+	pub const MinServiceNodeBond: Balance = MIN_SERVICE_NODE_BOND;
+}
+
+impl pallet_service_nodes::Config for Runtime {
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type NativeBalance = Balances;
+	type MinBond = MinServiceNodeBond;
+	// Aura and GRANDPA accept as many authorities.
+	type MaxNodes = ConstU32<MAX_AUTHORITIES>;
+	type MaxMultiaddrs = ConstU32<8>;
+	type MaxMultiaddrLen = ConstU32<256>;
+	// One day of hours; genesis may set a shorter period (the test preset does).
+	type DefaultUnbondingPeriod = ConstU32<24>;
+	type WeightInfo = pallet_service_nodes::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ServiceNodesBenchmarkHelper;
+}
+
+/// Real session keys and ownership proofs for the registry's benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ServiceNodesBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_service_nodes::BenchmarkHelper<AccountId, SessionKeys> for ServiceNodesBenchmarkHelper {
+	fn session_keys_and_proof(owner: &AccountId) -> (SessionKeys, alloc::vec::Vec<u8>) {
+		use codec::Encode;
+		let generated = SessionKeys::generate(&owner.encode(), None);
+		(generated.keys, generated.proof.encode())
+	}
 }

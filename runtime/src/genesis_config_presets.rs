@@ -10,11 +10,14 @@
 //! [`DEV_ENDOWMENT`] each and the sudo account (Alice) also receives the remainder.
 
 use crate::{
-	token::TOTAL_SUPPLY, AccountId, BalancesConfig, HoursConfig, RuntimeGenesisConfig,
+	token::{MIN_SERVICE_NODE_BOND, TOTAL_SUPPLY},
+	AccountId, BalancesConfig, HoursConfig, RuntimeGenesisConfig, ServiceNodesConfig,
 	SessionConfig, SessionKeys, SudoConfig, FAST_HOUR_BLOCKS, ICHAT,
 };
+use alloc::format;
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
+use pallet_service_nodes::{peer_id, GenesisNode};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
@@ -39,18 +42,54 @@ const DEV_KEYS: [(Sr25519Keyring, Ed25519Keyring); 6] = [
 	(Sr25519Keyring::Ferdie, Ed25519Keyring::Ferdie),
 ];
 
-/// A validator at genesis: its account and session keys.
+/// The relay identity (libp2p ed25519) public keys of the development validators, in
+/// validator order: the keys of the SURIs `//Alice//ichat-relay`, `//Bob//ichat-relay`, ...
+/// (a test derives them again). Their peer ids are registered at genesis.
+pub const DEV_RELAY_KEYS: [[u8; 32]; 6] = [
+	sp_core::hex2array!("64608907d776c8165eaaf41afd21a2d3a1d1d7d8aa257cc86d7685fb65362361"),
+	sp_core::hex2array!("3f6ba4cd1cf4b473e09bbc96fb24118f608838fb9c752ab8d03ddc00311dd192"),
+	sp_core::hex2array!("39858d0905dce20ddf261677f9bee7e4273de0df2e385fccf4f543e2ec594755"),
+	sp_core::hex2array!("eb964a650ffaafe9571ec563cdb20b4a8e58fc311838544e4bdb9a58870e3a8a"),
+	sp_core::hex2array!("82356cf2ade3f8cdbb085ef572db96f8e0ddce3d4a23ba025480aa52fe31efe7"),
+	sp_core::hex2array!("fbd557b127221a6f2bfb671761ed7e6701550af2f45e3efedf3fed1c78706e1b"),
+];
+
+/// The relay port of the `i`-th development validator on the local network
+/// (`scripts/localnet.sh` uses the same ports).
+pub const fn dev_relay_port(i: usize) -> u16 {
+	40333 + i as u16
+}
+
+/// The bond of each development validator at genesis: the minimum, 1,000,000 ICHAT.
+pub const DEV_BOND: Balance = MIN_SERVICE_NODE_BOND;
+
+/// Unbonding period of the real-hour presets, in hours (sessions): one day.
+pub const UNBONDING_PERIOD: u32 = 24;
+
+/// Unbonding period of the short-hour test preset, in hours (sessions).
+pub const FAST_UNBONDING_PERIOD: u32 = 2;
+
+/// A validator at genesis: its account, session keys, and service-node record.
 struct GenesisValidator {
 	account: AccountId,
 	keys: SessionKeys,
+	node: GenesisNode<AccountId, Balance>,
 }
 
-fn dev_validator(sr: Sr25519Keyring, ed: Ed25519Keyring) -> GenesisValidator {
+fn dev_validator(i: usize) -> GenesisValidator {
+	let (sr, ed) = DEV_KEYS[i];
+	let account = sr.to_account_id();
 	GenesisValidator {
-		account: sr.to_account_id(),
+		account: account.clone(),
 		keys: SessionKeys {
 			aura: AuraId::from(sr.public()),
 			grandpa: GrandpaId::from(ed.public()),
+		},
+		node: GenesisNode {
+			account,
+			peer_id: peer_id::to_base58(&peer_id::from_ed25519_public(&DEV_RELAY_KEYS[i])),
+			multiaddrs: vec![format!("/ip4/127.0.0.1/tcp/{}", dev_relay_port(i))],
+			bond: DEV_BOND,
 		},
 	}
 }
@@ -69,14 +108,23 @@ fn endowments(sudo: &AccountId) -> Vec<(AccountId, Balance)> {
 	balances
 }
 
-fn genesis(
-	validators: Vec<GenesisValidator>,
-	sudo: AccountId,
+/// The chain-specific knobs of a preset. An hour length of `0` means the runtime default.
+struct Params {
 	hour_length: u32,
-) -> serde_json::Value {
+	min_validators: u32,
+	unbonding_period: u32,
+}
+
+fn genesis(validators: Vec<GenesisValidator>, sudo: AccountId, p: Params) -> serde_json::Value {
+	let nodes = validators.iter().map(|v| v.node.clone()).collect::<Vec<_>>();
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig { balances: endowments(&sudo) },
-		hours: HoursConfig { hour_length },
+		hours: HoursConfig { hour_length: p.hour_length },
+		service_nodes: ServiceNodesConfig {
+			nodes,
+			min_validators: p.min_validators,
+			unbonding_period: p.unbonding_period,
+		},
 		session: SessionConfig {
 			keys: validators
 				.into_iter()
@@ -88,15 +136,19 @@ fn genesis(
 }
 
 fn development() -> serde_json::Value {
-	let (sr, ed) = DEV_KEYS[0];
-	genesis(vec![dev_validator(sr, ed)], sr.to_account_id(), 0)
+	genesis(
+		vec![dev_validator(0)],
+		Sr25519Keyring::Alice.to_account_id(),
+		Params { hour_length: 0, min_validators: 1, unbonding_period: UNBONDING_PERIOD },
+	)
 }
 
-fn local_testnet(hour_length: u32) -> serde_json::Value {
+fn local_testnet(hour_length: u32, unbonding_period: u32) -> serde_json::Value {
 	genesis(
-		DEV_KEYS.iter().map(|(sr, ed)| dev_validator(*sr, *ed)).collect(),
+		(0..DEV_KEYS.len()).map(dev_validator).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
-		hour_length,
+		// GRANDPA needs more than 2/3 of the validators online: never fewer than 4.
+		Params { hour_length, min_validators: 4, unbonding_period },
 	)
 }
 
@@ -104,8 +156,8 @@ fn local_testnet(hour_length: u32) -> serde_json::Value {
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		sp_genesis_builder::DEV_RUNTIME_PRESET => development(),
-		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_testnet(0),
-		LOCAL_TESTNET_FAST_PRESET => local_testnet(FAST_HOUR_BLOCKS),
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_testnet(0, UNBONDING_PERIOD),
+		LOCAL_TESTNET_FAST_PRESET => local_testnet(FAST_HOUR_BLOCKS, FAST_UNBONDING_PERIOD),
 		_ => return None,
 	};
 	Some(
@@ -166,9 +218,41 @@ mod tests {
 			let validators = Session::validators();
 			assert_eq!(validators.len(), 6);
 			for v in validators {
-				assert!(Balances::balance(&v) >= 10 * crate::token::MIN_SERVICE_NODE_BOND);
+				assert!(Balances::total_balance(&v) >= 10 * crate::token::MIN_SERVICE_NODE_BOND);
 			}
 		});
+	}
+
+	#[test]
+	fn local_testnet_validators_are_bonded_service_nodes() {
+		use pallet_service_nodes::{HoldReason, Nodes};
+		for preset in ["local_testnet", LOCAL_TESTNET_FAST_PRESET] {
+			ext_for(preset).execute_with(|| {
+				let validators = Session::validators();
+				assert_eq!(validators.len(), 6);
+				let active = crate::ServiceNodes::active_nodes();
+				assert_eq!(active.len(), 6, "{preset}");
+				for v in &validators {
+					assert!(Nodes::<Runtime>::contains_key(v), "{preset}: {v} is registered");
+					let held = <Balances as frame_support::traits::fungible::InspectHold<_>>::balance_on_hold(
+						&crate::RuntimeHoldReason::ServiceNodes(HoldReason::ServiceNodeBond),
+						v,
+					);
+					assert_eq!(held, DEV_BOND, "{preset}: {v} holds its bond");
+				}
+				assert_eq!(pallet_service_nodes::MinValidators::<Runtime>::get(), 4);
+			});
+		}
+	}
+
+	#[test]
+	fn dev_relay_keys_are_the_keys_of_their_suris() {
+		use sp_core::Pair;
+		for (i, name) in ["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie"].iter().enumerate() {
+			let pair = sp_core::ed25519::Pair::from_string(&format!("//{name}//ichat-relay"), None)
+				.expect("valid SURI");
+			assert_eq!(pair.public().0, DEV_RELAY_KEYS[i], "relay key of {name}");
+		}
 	}
 
 	#[test]

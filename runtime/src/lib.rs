@@ -48,7 +48,8 @@ pub use pallet_timestamp::Call as TimestampCall;
 #[cfg(any(feature = "std", test))]
 pub use sp_runtime::BuildStorage;
 pub use token::{
-	EXISTENTIAL_DEPOSIT, ICHAT, MILLI_ICHAT, TOKEN_DECIMALS, TOKEN_SYMBOL, TOTAL_SUPPLY,
+	EXISTENTIAL_DEPOSIT, ICHAT, MILLI_ICHAT, MIN_SERVICE_NODE_BOND, TOKEN_DECIMALS, TOKEN_SYMBOL,
+	TOTAL_SUPPLY,
 };
 
 /// Opaque types, used by the node to handle blocks without knowing the runtime's types.
@@ -213,6 +214,10 @@ mod runtime {
 
 	#[runtime::pallet_index(4)]
 	pub type Hours = pallet_hours;
+
+	// Before Session: its `SessionManager` hook plans the validator set at each rotation.
+	#[runtime::pallet_index(5)]
+	pub type ServiceNodes = pallet_service_nodes;
 
 	#[runtime::pallet_index(6)]
 	pub type Session = pallet_session;

@@ -267,11 +267,17 @@ impl Testnet {
 
 	/// Starts one more node of the same chain, named `name` (its base path and log file are
 	/// named after it), bootstrapped from the first node, with `extra_args` (e.g.
-	/// `--validator`). The node is pushed to [`Testnet::nodes`]; its index is returned.
-	pub fn add_node(&mut self, bin: &Path, name: &str, extra_args: &[&str]) -> Result<usize> {
+	/// `--validator`). The node is pushed to [`Testnet::nodes`]; its index and its network
+	/// peer id are returned.
+	pub fn add_node(
+		&mut self,
+		bin: &Path,
+		name: &str,
+		extra_args: &[&str],
+	) -> Result<(usize, String)> {
 		let base = self.dir.path().join(name);
 		let key_file = self.dir.path().join(format!("{name}-node-key"));
-		generate_node_key(bin, &key_file)?;
+		let peer_id = generate_node_key(bin, &key_file)?;
 		let mut args: Vec<String> = vec![
 			"--chain".into(),
 			self.chain.clone(),
@@ -286,7 +292,7 @@ impl Testnet {
 		}
 		args.extend(extra_args.iter().map(|a| a.to_string()));
 		self.nodes.push(NodeProcess::spawn(bin, name, self.dir.path(), &args)?);
-		Ok(self.nodes.len() - 1)
+		Ok((self.nodes.len() - 1, peer_id))
 	}
 
 	/// The temporary directory holding base paths and logs.

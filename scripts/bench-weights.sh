@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Measures the weights of iChat's pallets with the real node and writes them to
+# pallets/<name>/src/weights.rs (through scripts/pallet-weight-template.hbs).
+#   STEPS / REPEAT   benchmark resolution (default 50 / 20; lower is faster and noisier)
+# Usage: scripts/bench-weights.sh [pallet_service_nodes ...]
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ICHAT_ROOT"
+"$ICHAT_ROOT/scripts/build.sh"
+
+WASM="$CARGO_TARGET_DIR/release/wbuild/ichat-runtime/ichat_runtime.compact.compressed.wasm"
+[ -f "$WASM" ] || die "$WASM is missing: the release build did not produce the runtime"
+pallets=("$@")
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_service_nodes)
+for pallet in "${pallets[@]}"; do
+  dir="pallets/${pallet#pallet_}"
+  dir="${dir//_/-}"
+  [ -d "$dir/src" ] || die "no crate for $pallet at $dir"
+  step "benchmarking $pallet (steps ${STEPS:-50}, repeat ${REPEAT:-20}); this takes minutes"
+  "$ICHAT_NODE_BIN" benchmark pallet --runtime "$WASM" \
+    --genesis-builder=runtime --genesis-builder-preset=development \
+    --pallet="$pallet" --extrinsic='*' --steps="${STEPS:-50}" --repeat="${REPEAT:-20}" \
+    --template=scripts/pallet-weight-template.hbs --output="$dir/src/weights.rs"
+  ok "wrote $dir/src/weights.rs"
+done
