@@ -22,11 +22,15 @@ step "tests (release: unit, pallet, end-to-end against real nodes, polkadot.js)"
 timed cargo test --locked --release --workspace --features "$ICHAT_FEATURES" --no-fail-fast
 
 step "clippy -D warnings"
-# The runtime's wasm blob is already built by the release build; lints need no second one.
-timed env SKIP_WASM_BUILD=1 cargo clippy --locked --workspace --all-targets --features "$ICHAT_FEATURES" -- -D warnings
+# In the release profile, so that the build scripts of the -sys crates (RocksDB, wasm-opt: C++
+# that takes minutes) are reused from the release build instead of being compiled again for a
+# second profile. The runtime's wasm blob is already built; lints need no second one.
+timed env SKIP_WASM_BUILD=1 cargo clippy --locked --release --workspace --all-targets \
+  --features "$ICHAT_FEATURES" -- -D warnings
 
 step "rustdoc"
-timed env SKIP_WASM_BUILD=1 RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps --features "$ICHAT_FEATURES"
+timed env SKIP_WASM_BUILD=1 RUSTDOCFLAGS="-D warnings" cargo doc --locked --release --workspace \
+  --no-deps --features "$ICHAT_FEATURES"
 
 if [ -x "$ICHAT_ROOT/scripts/fuzz.sh" ]; then
   step "fuzzing (${FUZZ_SECONDS:-60} s per target)"

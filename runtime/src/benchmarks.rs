@@ -2,7 +2,8 @@
 //!
 //! `define_benchmarks!` defines the `list_benchmarks!` and `add_benchmarks!` macros that the
 //! benchmark runtime API in `apis.rs` expands; the paths are absolute so that they resolve
-//! there.
+//! there. (`crate::` is meant: the macros expand in this crate, so `$crate` is not needed.)
+#![allow(clippy::crate_in_macro_def)]
 
 pub use frame_benchmarking::baseline::Pallet as BaselineBench;
 pub use frame_system_benchmarking::Pallet as SystemBench;
