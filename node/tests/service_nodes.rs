@@ -153,7 +153,7 @@ async fn a_seventh_service_node_registers_validates_and_leaves() -> Result<()> {
 
 	// 999,999 ICHAT is one short of the minimum bond.
 	let mallory_keys = rotate_keys_with_owner(&net.nodes[0].ws_url(), account(&mallory)).await?;
-	let fake_peer: Vec<u8> = [&[0x00, 0x24, 0x08, 0x01, 0x12, 0x20][..], &rand_secret()].concat();
+	let fake_peer = pallet_service_nodes::peer_id::from_ed25519_public(&rand_secret()).to_vec();
 	let short = register_call(999_999 * ICHAT, fake_peer, &mallory_keys)?;
 	match submit(&client, &short, &mallory).await {
 		Ok(_) => bail!("a 999,999 ICHAT registration succeeded"),

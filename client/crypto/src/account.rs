@@ -97,13 +97,8 @@ impl AccountId {
 		message: &[u8],
 		signature: &Signature,
 	) -> Result<(), SignatureError> {
-		let public = schnorrkel::PublicKey::from_bytes(&self.0)
-			.map_err(|_| SignatureError::InvalidPublicKey)?;
-		let signature = schnorrkel::Signature::from_bytes(&signature.0)
-			.map_err(|_| SignatureError::Malformed)?;
-		public
-			.verify_simple(context, message, &signature)
-			.map_err(|_| SignatureError::Invalid)
+		// `verify_simple(context, message)` is exactly this transcript.
+		self.verify_transcript(signing_context(context).bytes(message), signature)
 	}
 
 	/// Verify a signature over a prepared schnorrkel signing transcript (e.g. a prehashed one).
