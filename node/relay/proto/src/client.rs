@@ -30,8 +30,11 @@ pub mod kind {
 	pub const ACK: u8 = 0x06;
 	/// Request: liveness and clock.
 	pub const PING: u8 = 0x07;
+	/// Request: the recipient's live presence record (its chat-key binding), so a sender can
+	/// seal to it.
+	pub const LOOKUP: u8 = 0x08;
 	/// Request kinds later versions of v1 may assign (answered `UnknownKind` until then).
-	pub const RESERVED_REQUESTS: core::ops::RangeInclusive<u8> = 0x08..=0x3f;
+	pub const RESERVED_REQUESTS: core::ops::RangeInclusive<u8> = 0x09..=0x3f;
 
 	/// Answer to `nodes`.
 	pub const NODE_LIST: u8 = 0x41;
@@ -49,8 +52,10 @@ pub mod kind {
 	pub const ACKED: u8 = 0x47;
 	/// Answer to `ping`.
 	pub const PONG: u8 = 0x48;
+	/// Answer to `lookup`.
+	pub const FOUND: u8 = 0x49;
 	/// Answer kinds later versions of v1 may assign.
-	pub const RESERVED_RESPONSES: core::ops::RangeInclusive<u8> = 0x49..=0x7e;
+	pub const RESERVED_RESPONSES: core::ops::RangeInclusive<u8> = 0x4a..=0x7e;
 	/// Answer to anything: an error.
 	pub const ERROR: u8 = 0x7f;
 }
@@ -85,6 +90,11 @@ pub enum Request {
 	Ping {
 		/// Echoed in the pong.
 		nonce: u64,
+	},
+	/// `lookup` (`0x08`). Wire: `routing id 32`.
+	Lookup {
+		/// Whose presence record.
+		routing_id: RoutingId,
 	},
 }
 
@@ -136,6 +146,9 @@ pub enum Response {
 		/// The node's clock (unix ms), so a client can correct its timestamps.
 		node_time_ms: u64,
 	},
+	/// `found` (`0x49`), answering `lookup`. Wire: `present u8 | [signed presence]`, as the mesh
+	/// `presence-found`.
+	Found(Option<Signed<PresenceBody>>),
 	/// `error` (`0x7f`). Wire: `code u16 | arg u64 | detail (u8 len + UTF-8)`.
 	Error(ErrorReply),
 }
@@ -172,6 +185,7 @@ impl Request {
 			Request::Fetch(_) => kind::FETCH,
 			Request::Ack(_) => kind::ACK,
 			Request::Ping { .. } => kind::PING,
+			Request::Lookup { .. } => kind::LOOKUP,
 		}
 	}
 
@@ -187,6 +201,7 @@ impl Request {
 			Request::Fetch(s) => s.write(out)?,
 			Request::Ack(s) => s.write(out)?,
 			Request::Ping { nonce } => codec::put_u64(out, *nonce),
+			Request::Lookup { routing_id } => routing_id.write(out),
 		}
 		Ok(())
 	}
@@ -203,6 +218,7 @@ impl Request {
 			kind::FETCH => Request::Fetch(read_signed(r)?),
 			kind::ACK => Request::Ack(read_signed(r)?),
 			kind::PING => Request::Ping { nonce: r.u64("nonce")? },
+			kind::LOOKUP => Request::Lookup { routing_id: RoutingId::read(r, "routing id")? },
 			kind => return Err(DecodeError::UnknownKind { kind }),
 		})
 	}
@@ -220,6 +236,7 @@ impl Response {
 			Response::Fetched { .. } => kind::FETCHED,
 			Response::Acked { .. } => kind::ACKED,
 			Response::Pong { .. } => kind::PONG,
+			Response::Found(_) => kind::FOUND,
 			Response::Error(_) => kind::ERROR,
 		}
 	}
@@ -249,6 +266,12 @@ impl Response {
 			Response::Pong { nonce, node_time_ms } => {
 				codec::put_u64(out, *nonce);
 				codec::put_u64(out, *node_time_ms);
+			},
+			Response::Found(p) => {
+				codec::put_bool(out, p.is_some());
+				if let Some(p) = p {
+					p.write(out)?;
+				}
 			},
 			Response::Error(e) => write_error(out, e)?,
 		}
@@ -285,6 +308,10 @@ impl Response {
 			kind::PONG => {
 				Response::Pong { nonce: r.u64("nonce")?, node_time_ms: r.u64("node time")? }
 			},
+			kind::FOUND => {
+				let present = r.bool("present")?;
+				Response::Found(if present { Some(read_signed(r)?) } else { None })
+			},
 			kind::ERROR => Response::Error(read_error(r)?),
 			kind => return Err(DecodeError::UnknownKind { kind }),
 		})
@@ -315,7 +342,7 @@ pub(crate) fn read_error(r: &mut Reader<'_>) -> Result<ErrorReply, DecodeError> 
 }
 
 fn is_known_kind(k: u8) -> bool {
-	matches!(k, kind::NODES..=kind::PING | kind::NODE_LIST..=kind::PONG | kind::ERROR)
+	matches!(k, kind::NODES..=kind::LOOKUP | kind::NODE_LIST..=kind::FOUND | kind::ERROR)
 }
 
 impl ClientMessage {

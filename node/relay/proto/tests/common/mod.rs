@@ -88,6 +88,7 @@ pub fn request() -> impl Strategy<Value = Request> {
 		}),
 		ack().prop_map(Request::Ack),
 		any::<u64>().prop_map(|nonce| Request::Ping { nonce }),
+		any::<[u8; 32]>().prop_map(|r| Request::Lookup { routing_id: RoutingId(r) }),
 	]
 }
 
@@ -111,6 +112,7 @@ pub fn response() -> impl Strategy<Value = Response> {
 		any::<u16>().prop_map(|deleted| Response::Acked { deleted }),
 		(any::<u64>(), any::<u64>())
 			.prop_map(|(nonce, node_time_ms)| Response::Pong { nonce, node_time_ms }),
+		proptest::option::of(presence()).prop_map(Response::Found),
 		error_reply().prop_map(Response::Error),
 	]
 }
@@ -192,6 +194,7 @@ pub fn client_samples() -> Vec<Frame<ClientMessage>> {
 		})
 		.into(),
 		Request::Ping { nonce: 7 }.into(),
+		Request::Lookup { routing_id: RoutingId([8; 32]) }.into(),
 		Response::NodeList {
 			nodes: vec![NodeInfo {
 				node: sample_presence().body.listen[0].clone(),
@@ -211,6 +214,8 @@ pub fn client_samples() -> Vec<Frame<ClientMessage>> {
 		Response::Fetched { messages: vec![d.clone(), d], next_cursor: 9, more: true }.into(),
 		Response::Acked { deleted: 2 }.into(),
 		Response::Pong { nonce: 7, node_time_ms: 1 }.into(),
+		Response::Found(Some(sample_presence())).into(),
+		Response::Found(None).into(),
 		Response::Error(ErrorReply::new(ErrorCode::MailboxFull, 1000, "mailbox full")).into(),
 	];
 	msgs.into_iter().enumerate().map(|(i, m)| Frame::new(i as u64 + 1, m)).collect()
