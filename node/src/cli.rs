@@ -10,13 +10,19 @@ use sc_cli::RunCmd;
 	  ichat-node export-chain-spec --chain local > local.json   write a chain spec to edit or share\n  \
 	  ichat-node key generate --scheme sr25519    a new key (prints its secret: keep it safe)\n\n\
 	  Chains: dev, local, local-fast (10-block hours), or a chain-spec JSON path.\n\
-	  JSON-RPC listens on 127.0.0.1:9944 and Prometheus on 127.0.0.1:9615 unless changed.")]
+	  JSON-RPC listens on 127.0.0.1:9944 and Prometheus on 127.0.0.1:9615 unless changed.\n\
+	  A validator also runs the relay (the encrypted-message network) on TCP 40333 (--relay-port).")]
 pub(crate) struct Cli {
 	#[command(subcommand)]
 	pub(crate) subcommand: Option<Subcommand>,
 
 	#[clap(flatten)]
 	pub(crate) run: RunCmd,
+
+	#[allow(missing_docs)]
+	#[clap(flatten)]
+	#[command(next_help_heading = "Relay (message network)")]
+	pub(crate) relay: crate::relay::RelayParams,
 }
 
 /// Subcommands of `ichat-node`.

@@ -138,17 +138,20 @@ pub(crate) fn run() -> sc_cli::Result<()> {
 		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
+			let keyring = cli.run.get_keyring();
+			let relay_params = cli.relay.clone();
 			runner.run_node_until_exit(|config| async move {
+				let relay = relay_params.options(keyring, config.role.is_authority());
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<
 							Block,
 							<Block as sp_runtime::traits::Block>::Hash,
 						>,
-					>(config)
+					>(config, relay)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, relay)
 							.map_err(sc_cli::Error::Service)
 					},
 				}

@@ -11,6 +11,7 @@
 mod chain_spec;
 mod cli;
 mod command;
+mod relay;
 mod rpc;
 mod service;
 

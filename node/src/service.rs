@@ -139,6 +139,7 @@ pub(crate) fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	relay: Option<crate::relay::RelayOptions>,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -221,6 +222,15 @@ pub(crate) fn new_full<
 	let name = config.network.node_name.clone();
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
+	if let Some(relay) = relay {
+		crate::relay::spawn(
+			relay,
+			config.data_path.clone(),
+			client.clone(),
+			&task_manager,
+			prometheus_registry.clone(),
+		)?;
+	}
 
 	let rpc_extensions_builder = {
 		let client = client.clone();

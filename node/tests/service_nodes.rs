@@ -131,7 +131,7 @@ async fn a_seventh_service_node_registers_validates_and_leaves() -> Result<()> {
 	);
 	let bin = Path::new(env!("CARGO_BIN_EXE_ichat-node"));
 	let mut net = Testnet::local(bin, "local-fast", 6)?;
-	let (grace_node, grace_peer_id) = net.add_node(bin, "grace", &["--validator"])?;
+	let (grace_node, grace_peer_id) = net.add_node(bin, "grace", &["--validator", "--no-relay"])?;
 	let client = net.nodes[0].client(Duration::from_secs(120)).await?;
 	net.nodes[grace_node].client(Duration::from_secs(120)).await?;
 

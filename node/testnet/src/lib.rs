@@ -69,6 +69,8 @@ pub struct NodeProcess {
 	/// Prometheus metrics port.
 	pub prometheus_port: u16,
 	log_path: PathBuf,
+	bin: PathBuf,
+	args: Vec<String>,
 }
 
 impl NodeProcess {
@@ -76,9 +78,43 @@ impl NodeProcess {
 	pub fn spawn(bin: &Path, name: &str, log_dir: &Path, args: &[String]) -> Result<Self> {
 		let (rpc_port, p2p_port, prometheus_port) = (free_port()?, free_port()?, free_port()?);
 		let log_path = log_dir.join(format!("{name}.log"));
-		let log = File::create(&log_path)
-			.with_context(|| format!("cannot create {}", log_path.display()))?;
-		let mut cmd = Command::new(bin);
+		let mut node = Self {
+			name: name.to_owned(),
+			child: None,
+			rpc_port,
+			p2p_port,
+			prometheus_port,
+			log_path,
+			bin: bin.to_owned(),
+			args: args.to_vec(),
+		};
+		node.launch()?;
+		Ok(node)
+	}
+
+	/// Starts the node again after [`NodeProcess::kill`] or [`NodeProcess::stop`]: same
+	/// arguments, ports and base path; the log file is appended to.
+	pub fn restart(&mut self) -> Result<()> {
+		self.stop();
+		self.launch()
+	}
+
+	fn launch(&mut self) -> Result<()> {
+		let (bin, name, rpc_port, p2p_port, prometheus_port) = (
+			self.bin.clone(),
+			self.name.clone(),
+			self.rpc_port,
+			self.p2p_port,
+			self.prometheus_port,
+		);
+		let log = std::fs::OpenOptions::new()
+			.create(true)
+			.append(true)
+			.open(&self.log_path)
+			.with_context(|| format!("cannot create {}", self.log_path.display()))?;
+		let args = &self.args;
+		let name = name.as_str();
+		let mut cmd = Command::new(&bin);
 		cmd.args(args)
 			.args([
 				"--rpc-port",
@@ -107,14 +143,13 @@ impl NodeProcess {
 			});
 		}
 		let child = cmd.spawn().with_context(|| format!("cannot start {}", bin.display()))?;
-		Ok(Self {
-			name: name.to_owned(),
-			child: Some(child),
-			rpc_port,
-			p2p_port,
-			prometheus_port,
-			log_path,
-		})
+		self.child = Some(child);
+		Ok(())
+	}
+
+	/// Prometheus endpoint.
+	pub fn metrics_url(&self) -> String {
+		format!("http://127.0.0.1:{}/metrics", self.prometheus_port)
 	}
 
 	/// The node's name (`--name`).
@@ -231,6 +266,11 @@ impl Testnet {
 	/// `n` validators (Alice, Bob, ...) of the built-in chain `chain` (`local`, `local-fast`),
 	/// the first one being the boot node of the others.
 	pub fn local(bin: &Path, chain: &str, n: usize) -> Result<Self> {
+		Self::local_with_args(bin, chain, n, &[])
+	}
+
+	/// As [`Testnet::local`], with `extra_args` given to every node.
+	pub fn local_with_args(bin: &Path, chain: &str, n: usize, extra_args: &[&str]) -> Result<Self> {
 		if n == 0 || n > VALIDATORS.len() {
 			bail!("a local testnet has 1 to {} nodes, not {n}", VALIDATORS.len());
 		}
@@ -253,6 +293,7 @@ impl Testnet {
 				"--node-key-file".into(),
 				key_file.display().to_string(),
 			];
+			args.extend(extra_args.iter().map(|a| a.to_string()));
 			if i == 0 {
 				boot_peer_id = peer_id;
 			} else {

@@ -1,0 +1,871 @@
+//! The unread store: unread envelopes on disk in RocksDB, until acknowledged or expired.
+//!
+//! Why RocksDB (see also `docs/architecture.md`, "The unread store"): it is already compiled
+//! into `ichat-node` (Substrate's client database), it has a write-ahead log so an answered
+//! write survives a crash of the process, its write batches make "store the message and its
+//! indexes" atomic, and its LSM layout suits a workload of appends and deletes in roughly
+//! insertion order. ParityDB, the other database in the binary, is built for the trie's
+//! content-addressed values and has no ordered iteration, which the sweeper and `fetch` need.
+//!
+//! # Layout
+//!
+//! Three column families; `seq` is a `u64` whose high 44 bits are the message's deadline (unix
+//! ms) and whose low 20 bits tell apart messages with the same deadline, so key order is
+//! deadline order and the sweeper reads only expired keys:
+//!
+//! | column | key | value |
+//! |---|---|---|
+//! | `msg` | `seq` (8, big-endian) | `accepted at ms u64 LE` ‖ envelope |
+//! | `box` | routing id (32) ‖ `seq` (8, BE) | envelope length `u32 LE` |
+//! | `id` | message id (32) | `seq` (8, BE) |
+//!
+//! Per unread 1 KiB envelope that is the envelope, 96 bytes of keys and values, and RocksDB's
+//! own per-entry overhead; `scripts/bench-relay` measures it.
+//!
+//! # Writes
+//!
+//! All writes go through one writer thread through a bounded queue, which makes "is this a
+//! duplicate? is the mailbox full?" and the write atomic without locks on the read path, and
+//! commits every batch of queued operations with one WAL write (group commit). A caller is
+//! answered only after its batch is in the WAL, so an accepted message survives a crash of the
+//! process; with `fsync` it also survives a power loss. Reads (`fetch`) go to RocksDB directly.
+
+use std::{
+	collections::{HashMap, HashSet},
+	path::PathBuf,
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		mpsc::{self, Receiver, SyncSender, TrySendError},
+		Arc, Mutex,
+	},
+	thread::JoinHandle,
+};
+
+use ichat_relay_proto::{limits::MAX_BODY_LEN, Delivery, MessageId, RoutingId};
+use rocksdb::{
+	BlockBasedOptions, ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch, DB,
+};
+use tokio::sync::oneshot;
+
+const CF_MSG: &str = "msg";
+const CF_BOX: &str = "box";
+const CF_ID: &str = "id";
+/// Low bits of `seq` that tell apart messages with the same deadline.
+const SEQ_LOW_BITS: u32 = 20;
+/// Most operations committed in one batch.
+const MAX_BATCH: usize = 512;
+/// Most expired messages deleted per sweep batch (the sweeper repeats until none is left).
+const SWEEP_BATCH: usize = 10_000;
+/// Room left in a `fetched` body for its own fields.
+const FETCH_BODY_RESERVE: usize = 64;
+
+/// Settings of the unread store.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+	/// Database directory (created if missing).
+	pub path: PathBuf,
+	/// Most unread messages per recipient.
+	pub max_messages_per_mailbox: u32,
+	/// Most unread envelope bytes per recipient.
+	pub max_bytes_per_mailbox: u64,
+	/// fsync the write-ahead log before answering (survives power loss, not only crashes).
+	pub fsync: bool,
+	/// Capacity of the writer's queue; a full queue answers `Busy`.
+	pub queue_capacity: usize,
+}
+
+impl StoreConfig {
+	/// Defaults: 1,000 messages or 16 MiB per recipient, no fsync, a queue of 8,192.
+	pub fn new(path: PathBuf) -> StoreConfig {
+		StoreConfig {
+			path,
+			max_messages_per_mailbox: 1_000,
+			max_bytes_per_mailbox: 16 << 20,
+			fsync: false,
+			queue_capacity: 8_192,
+		}
+	}
+}
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+	/// RocksDB failed.
+	#[error("unread store: {0}")]
+	Db(#[from] rocksdb::Error),
+	/// The directory or the writer thread could not be set up.
+	#[error("unread store: {0}")]
+	Setup(String),
+	/// A write failed (the detail is RocksDB's).
+	#[error("unread store write failed: {0}")]
+	Write(String),
+	/// The writer's queue is full.
+	#[error("unread store is busy")]
+	Busy,
+	/// The writer thread is gone.
+	#[error("unread store is closed")]
+	Closed,
+	/// A stored value does not have the expected shape.
+	#[error("unread store is corrupt: {0}")]
+	Corrupt(&'static str),
+}
+
+/// The result of [`Store::insert`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertOutcome {
+	/// Stored as unread under this sequence number.
+	Stored,
+	/// This node already holds the message (or held it and it was acknowledged in the same
+	/// batch): not stored again.
+	Duplicate,
+	/// The recipient's mailbox is at a bound; the value is the bound hit (count or bytes).
+	MailboxFull(u64),
+}
+
+/// Unread mail of the node's whole population of recipients.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+	/// Recipients with unread mail.
+	pub mailboxes: u64,
+	/// Unread messages.
+	pub messages: u64,
+	/// Unread envelope bytes.
+	pub bytes: u64,
+	/// The largest mailbox, in messages.
+	pub largest_mailbox: u64,
+}
+
+type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+enum Op {
+	Insert {
+		routing: RoutingId,
+		accepted_at_ms: u64,
+		deadline_ms: u64,
+		envelope: Vec<u8>,
+		reply: Reply<InsertOutcome>,
+	},
+	Ack {
+		routing: RoutingId,
+		ids: Vec<MessageId>,
+		reply: Reply<u16>,
+	},
+	Sweep {
+		now_ms: u64,
+		reply: Reply<(u64, bool)>,
+	},
+}
+
+#[derive(Default, Clone, Copy)]
+struct Mailbox {
+	count: u32,
+	bytes: u64,
+}
+
+struct Inner {
+	db: Arc<DB>,
+	mailboxes: Arc<Mutex<HashMap<RoutingId, Mailbox>>>,
+	queue: Mutex<Option<SyncSender<Op>>>,
+	writer: Mutex<Option<JoinHandle<()>>>,
+	messages: Arc<AtomicU64>,
+	bytes: Arc<AtomicU64>,
+}
+
+impl Drop for Inner {
+	fn drop(&mut self) {
+		// Closing the queue ends the writer after it committed what was queued.
+		drop(lock(&self.queue).take());
+		if let Some(writer) = lock(&self.writer).take() {
+			let _ = writer.join();
+		}
+	}
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+	m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The unread store. Cheap to clone; the database closes when the last clone is dropped.
+#[derive(Clone)]
+pub struct Store {
+	inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Store {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.debug_struct("Store").field("totals", &self.totals()).finish()
+	}
+}
+
+fn db_options() -> (Options, Vec<ColumnFamilyDescriptor>) {
+	let mut opts = Options::default();
+	opts.create_if_missing(true);
+	opts.create_missing_column_families(true);
+	opts.set_max_open_files(256);
+	opts.set_keep_log_file_num(2);
+	opts.increase_parallelism(2);
+	let mut point = BlockBasedOptions::default();
+	point.set_bloom_filter(10.0, false);
+	let cf = |name: &str, compress: bool| {
+		let mut o = Options::default();
+		o.set_block_based_table_factory(&point);
+		o.set_write_buffer_size(16 << 20);
+		// Envelopes are ciphertext: compressing them costs CPU and saves nothing.
+		o.set_compression_type(if compress {
+			rocksdb::DBCompressionType::Snappy
+		} else {
+			rocksdb::DBCompressionType::None
+		});
+		ColumnFamilyDescriptor::new(name, o)
+	};
+	(opts, vec![cf(CF_MSG, false), cf(CF_BOX, false), cf(CF_ID, false)])
+}
+
+fn seq_key(seq: u64) -> [u8; 8] {
+	seq.to_be_bytes()
+}
+
+fn box_key(routing: &RoutingId, seq: u64) -> [u8; 40] {
+	let mut k = [0u8; 40];
+	k[..32].copy_from_slice(&routing.0);
+	k[32..].copy_from_slice(&seq.to_be_bytes());
+	k
+}
+
+fn deadline_of(seq: u64) -> u64 {
+	seq >> SEQ_LOW_BITS
+}
+
+/// Splits a `msg` value into (accepted at, envelope).
+fn split_msg(value: &[u8]) -> Result<(u64, &[u8]), StoreError> {
+	if value.len() < 8 + 33 {
+		return Err(StoreError::Corrupt("message value too short"));
+	}
+	let mut at = [0u8; 8];
+	at.copy_from_slice(&value[..8]);
+	Ok((u64::from_le_bytes(at), &value[8..]))
+}
+
+fn routing_of(envelope: &[u8]) -> RoutingId {
+	let mut r = [0u8; 32];
+	r.copy_from_slice(&envelope[1..33]);
+	RoutingId(r)
+}
+
+impl Store {
+	/// Opens (or creates) the store and rebuilds the per-recipient counters from disk.
+	pub fn open(config: StoreConfig) -> Result<Store, StoreError> {
+		std::fs::create_dir_all(&config.path)
+			.map_err(|e| StoreError::Setup(format!("{}: {e}", config.path.display())))?;
+		let (opts, cfs) = db_options();
+		let db = Arc::new(DB::open_cf_descriptors(&opts, &config.path, cfs)?);
+		let mut mailboxes = HashMap::new();
+		let (mut messages, mut bytes) = (0u64, 0u64);
+		{
+			let cf = db.cf_handle(CF_BOX).ok_or(StoreError::Corrupt("missing column"))?;
+			for item in db.iterator_cf(cf, IteratorMode::Start) {
+				let (key, value) = item?;
+				if key.len() != 40 || value.len() != 4 {
+					return Err(StoreError::Corrupt("mailbox index entry"));
+				}
+				let mut r = [0u8; 32];
+				r.copy_from_slice(&key[..32]);
+				let len = u64::from(u32::from_le_bytes([value[0], value[1], value[2], value[3]]));
+				let m: &mut Mailbox = mailboxes.entry(RoutingId(r)).or_default();
+				m.count += 1;
+				m.bytes += len;
+				messages += 1;
+				bytes += len;
+			}
+		}
+		let last_low = {
+			let cf = db.cf_handle(CF_MSG).ok_or(StoreError::Corrupt("missing column"))?;
+			match db.iterator_cf(cf, IteratorMode::End).next() {
+				Some(item) => {
+					let (key, _) = item?;
+					let mut k = [0u8; 8];
+					k.copy_from_slice(key.get(..8).ok_or(StoreError::Corrupt("message key"))?);
+					u64::from_be_bytes(k) & ((1 << SEQ_LOW_BITS) - 1)
+				},
+				None => 0,
+			}
+		};
+		let mailboxes = Arc::new(Mutex::new(mailboxes));
+		let messages = Arc::new(AtomicU64::new(messages));
+		let bytes = Arc::new(AtomicU64::new(bytes));
+		let (tx, rx) = mpsc::sync_channel(config.queue_capacity.max(1));
+		let writer = Writer {
+			db: db.clone(),
+			mailboxes: mailboxes.clone(),
+			messages: messages.clone(),
+			bytes: bytes.clone(),
+			config,
+			next_low: last_low + 1,
+		};
+		let handle = std::thread::Builder::new()
+			.name("relay-store-writer".into())
+			.spawn(move || writer.run(rx))
+			.map_err(|e| StoreError::Setup(e.to_string()))?;
+		Ok(Store {
+			inner: Arc::new(Inner {
+				db,
+				mailboxes,
+				queue: Mutex::new(Some(tx)),
+				writer: Mutex::new(Some(handle)),
+				messages,
+				bytes,
+			}),
+		})
+	}
+
+	async fn submit<T>(&self, make: impl FnOnce(Reply<T>) -> Op) -> Result<T, StoreError> {
+		let (reply, rx) = oneshot::channel();
+		{
+			let queue = lock(&self.inner.queue);
+			let queue = queue.as_ref().ok_or(StoreError::Closed)?;
+			match queue.try_send(make(reply)) {
+				Ok(()) => {},
+				Err(TrySendError::Full(_)) => return Err(StoreError::Busy),
+				Err(TrySendError::Disconnected(_)) => return Err(StoreError::Closed),
+			}
+		}
+		rx.await.map_err(|_| StoreError::Closed)?
+	}
+
+	/// Stores `envelope` for `routing` as unread until `deadline_ms`, once: a message already
+	/// held is a [`InsertOutcome::Duplicate`]. Answers after the write is in the WAL.
+	pub async fn insert(
+		&self,
+		routing: RoutingId,
+		accepted_at_ms: u64,
+		deadline_ms: u64,
+		envelope: Vec<u8>,
+	) -> Result<InsertOutcome, StoreError> {
+		self.submit(|reply| Op::Insert { routing, accepted_at_ms, deadline_ms, envelope, reply })
+			.await
+	}
+
+	/// Deletes the messages `ids` of `routing`'s mailbox (ids of other mailboxes are ignored).
+	/// Returns how many were deleted.
+	pub async fn ack(&self, routing: RoutingId, ids: Vec<MessageId>) -> Result<u16, StoreError> {
+		self.submit(|reply| Op::Ack { routing, ids, reply }).await
+	}
+
+	/// Deletes every message whose deadline is at or before `now_ms`. Returns how many.
+	pub async fn sweep(&self, now_ms: u64) -> Result<u64, StoreError> {
+		let mut total = 0;
+		loop {
+			let (n, more) = self.submit(|reply| Op::Sweep { now_ms, reply }).await?;
+			total += n;
+			if !more {
+				return Ok(total);
+			}
+		}
+	}
+
+	/// Unread messages of `routing` from `cursor` (0 = oldest), at most `limit` and at most what
+	/// fits a `fetched` body. Returns them, the next cursor and whether more are waiting.
+	/// Messages past their deadline at `now_ms` are never returned, even before the sweeper
+	/// deletes them.
+	pub fn fetch(
+		&self,
+		routing: &RoutingId,
+		cursor: u64,
+		limit: usize,
+		now_ms: u64,
+	) -> Result<(Vec<Delivery>, u64, bool), StoreError> {
+		let db = &self.inner.db;
+		let cf_box = db.cf_handle(CF_BOX).ok_or(StoreError::Corrupt("missing column"))?;
+		let cf_msg = db.cf_handle(CF_MSG).ok_or(StoreError::Corrupt("missing column"))?;
+		let start = box_key(routing, cursor);
+		let mut out = Vec::new();
+		let mut size = 0usize;
+		let mut next_cursor = cursor;
+		let mut more = false;
+		for item in db.iterator_cf(cf_box, IteratorMode::From(&start, Direction::Forward)) {
+			let (key, _) = item?;
+			if key.len() != 40 || key[..32] != routing.0 {
+				break;
+			}
+			let mut s = [0u8; 8];
+			s.copy_from_slice(&key[32..]);
+			let seq = u64::from_be_bytes(s);
+			if deadline_of(seq) <= now_ms {
+				next_cursor = seq + 1;
+				continue;
+			}
+			let Some(value) = db.get_pinned_cf(cf_msg, seq_key(seq))? else { continue };
+			let (accepted_at_ms, envelope) = split_msg(&value)?;
+			let delivery = Delivery { accepted_at_ms, envelope: envelope.to_vec() };
+			if out.len() >= limit
+				|| size + delivery.encoded_len() > MAX_BODY_LEN - FETCH_BODY_RESERVE
+			{
+				more = true;
+				break;
+			}
+			size += delivery.encoded_len();
+			out.push(delivery);
+			next_cursor = seq + 1;
+		}
+		Ok((out, next_cursor, more))
+	}
+
+	/// Whether this node holds message `id`.
+	pub fn contains(&self, id: &MessageId) -> Result<bool, StoreError> {
+		let cf = self.inner.db.cf_handle(CF_ID).ok_or(StoreError::Corrupt("missing column"))?;
+		Ok(self.inner.db.get_pinned_cf(cf, id.0)?.is_some())
+	}
+
+	/// Unread messages waiting for `routing`.
+	pub fn unread(&self, routing: &RoutingId) -> u32 {
+		lock(&self.inner.mailboxes).get(routing).map_or(0, |m| m.count)
+	}
+
+	/// Unread mail of every recipient.
+	pub fn totals(&self) -> Totals {
+		let boxes = lock(&self.inner.mailboxes);
+		Totals {
+			mailboxes: boxes.len() as u64,
+			messages: self.inner.messages.load(Ordering::Relaxed),
+			bytes: self.inner.bytes.load(Ordering::Relaxed),
+			largest_mailbox: boxes.values().map(|m| u64::from(m.count)).max().unwrap_or(0),
+		}
+	}
+
+	/// RocksDB's own memory use (memtables, table readers, block cache), in bytes.
+	pub fn db_memory_bytes(&self) -> u64 {
+		let db = &self.inner.db;
+		[CF_MSG, CF_BOX, CF_ID]
+			.iter()
+			.filter_map(|name| db.cf_handle(name))
+			.map(|cf| {
+				[
+					"rocksdb.cur-size-all-mem-tables",
+					"rocksdb.estimate-table-readers-mem",
+					"rocksdb.block-cache-usage",
+				]
+				.iter()
+				.filter_map(|p| db.property_int_value_cf(cf, *p).ok().flatten())
+				.sum::<u64>()
+			})
+			.sum()
+	}
+
+	/// Flushes memtables to table files (used by the benchmark before measuring disk use).
+	pub fn flush(&self) -> Result<(), StoreError> {
+		let db = &self.inner.db;
+		for name in [CF_MSG, CF_BOX, CF_ID] {
+			if let Some(cf) = db.cf_handle(name) {
+				db.flush_cf(cf)?;
+			}
+		}
+		Ok(())
+	}
+}
+
+struct Writer {
+	db: Arc<DB>,
+	mailboxes: Arc<Mutex<HashMap<RoutingId, Mailbox>>>,
+	messages: Arc<AtomicU64>,
+	bytes: Arc<AtomicU64>,
+	config: StoreConfig,
+	next_low: u64,
+}
+
+enum Done {
+	Insert(Reply<InsertOutcome>, InsertOutcome),
+	Ack(Reply<u16>, u16),
+	Sweep(Reply<(u64, bool)>, (u64, bool)),
+}
+
+impl Done {
+	fn fail(self, err: impl Fn() -> StoreError) {
+		match self {
+			Done::Insert(r, _) => drop(r.send(Err(err()))),
+			Done::Ack(r, _) => drop(r.send(Err(err()))),
+			Done::Sweep(r, _) => drop(r.send(Err(err()))),
+		}
+	}
+
+	fn succeed(self) {
+		match self {
+			Done::Insert(r, v) => drop(r.send(Ok(v))),
+			Done::Ack(r, v) => drop(r.send(Ok(v))),
+			Done::Sweep(r, v) => drop(r.send(Ok(v))),
+		}
+	}
+}
+
+/// The batch being built: its writes and what it already decided, so later operations of the
+/// same batch see earlier ones.
+#[derive(Default)]
+struct Batch {
+	write: WriteBatch,
+	inserted: HashMap<MessageId, (u64, RoutingId, u32)>,
+	deleted: HashSet<MessageId>,
+	seqs: HashSet<u64>,
+	deltas: HashMap<RoutingId, (i64, i64)>,
+	done: Vec<Done>,
+}
+
+impl Writer {
+	fn run(mut self, rx: Receiver<Op>) {
+		while let Ok(first) = rx.recv() {
+			let mut batch = Batch::default();
+			let mut op = Some(first);
+			while let Some(o) = op.take() {
+				if let Err(e) = self.apply(&mut batch, o) {
+					tracing::error!(target: "relay", error = %e, "unread store operation failed");
+				}
+				if batch.done.len() < MAX_BATCH {
+					op = rx.try_recv().ok();
+				}
+			}
+			self.commit(batch);
+		}
+	}
+
+	fn cf(&self, name: &str) -> Result<&rocksdb::ColumnFamily, StoreError> {
+		self.db.cf_handle(name).ok_or(StoreError::Corrupt("missing column"))
+	}
+
+	fn mailbox(&self, batch: &Batch, routing: &RoutingId) -> (i64, i64) {
+		let base = lock(&self.mailboxes).get(routing).copied().unwrap_or_default();
+		let d = batch.deltas.get(routing).copied().unwrap_or_default();
+		(i64::from(base.count) + d.0, base.bytes as i64 + d.1)
+	}
+
+	fn lookup_seq(&self, batch: &Batch, id: &MessageId) -> Result<Option<u64>, StoreError> {
+		if batch.deleted.contains(id) {
+			return Ok(None);
+		}
+		if let Some((seq, _, _)) = batch.inserted.get(id) {
+			return Ok(Some(*seq));
+		}
+		Ok(self.db.get_pinned_cf(self.cf(CF_ID)?, id.0)?.and_then(|v| {
+			let mut s = [0u8; 8];
+			s.copy_from_slice(v.get(..8)?);
+			Some(u64::from_be_bytes(s))
+		}))
+	}
+
+	fn apply(&mut self, batch: &mut Batch, op: Op) -> Result<(), StoreError> {
+		match op {
+			Op::Insert { routing, accepted_at_ms, deadline_ms, envelope, reply } => {
+				let outcome = self.insert(batch, routing, accepted_at_ms, deadline_ms, &envelope);
+				match outcome {
+					Ok(o) => batch.done.push(Done::Insert(reply, o)),
+					Err(e) => {
+						let _ = reply.send(Err(e));
+					},
+				}
+			},
+			Op::Ack { routing, ids, reply } => match self.ack(batch, &routing, &ids) {
+				Ok(n) => batch.done.push(Done::Ack(reply, n)),
+				Err(e) => {
+					let _ = reply.send(Err(e));
+				},
+			},
+			Op::Sweep { now_ms, reply } => match self.sweep(batch, now_ms) {
+				Ok(r) => batch.done.push(Done::Sweep(reply, r)),
+				Err(e) => {
+					let _ = reply.send(Err(e));
+				},
+			},
+		}
+		Ok(())
+	}
+
+	fn insert(
+		&mut self,
+		batch: &mut Batch,
+		routing: RoutingId,
+		accepted_at_ms: u64,
+		deadline_ms: u64,
+		envelope: &[u8],
+	) -> Result<InsertOutcome, StoreError> {
+		let id = MessageId::of(envelope);
+		if batch.deleted.contains(&id) || self.lookup_seq(batch, &id)?.is_some() {
+			return Ok(InsertOutcome::Duplicate);
+		}
+		let (count, bytes) = self.mailbox(batch, &routing);
+		let len = envelope.len() as i64;
+		if count + 1 > i64::from(self.config.max_messages_per_mailbox) {
+			return Ok(InsertOutcome::MailboxFull(u64::from(self.config.max_messages_per_mailbox)));
+		}
+		if bytes + len > i64::try_from(self.config.max_bytes_per_mailbox).unwrap_or(i64::MAX) {
+			return Ok(InsertOutcome::MailboxFull(self.config.max_bytes_per_mailbox));
+		}
+		let mut next_low = self.next_low;
+		let db = self.db.clone();
+		let cf_msg = db.cf_handle(CF_MSG).ok_or(StoreError::Corrupt("missing column"))?;
+		let seq = loop {
+			let low = next_low & ((1 << SEQ_LOW_BITS) - 1);
+			next_low = next_low.wrapping_add(1);
+			let seq = (deadline_ms << SEQ_LOW_BITS) | low;
+			if !batch.seqs.contains(&seq) && self.db.get_pinned_cf(cf_msg, seq_key(seq))?.is_none()
+			{
+				break seq;
+			}
+		};
+		self.next_low = next_low;
+		let mut value = Vec::with_capacity(8 + envelope.len());
+		value.extend_from_slice(&accepted_at_ms.to_le_bytes());
+		value.extend_from_slice(envelope);
+		batch.write.put_cf(cf_msg, seq_key(seq), value);
+		batch.write.put_cf(
+			self.cf(CF_BOX)?,
+			box_key(&routing, seq),
+			(envelope.len() as u32).to_le_bytes(),
+		);
+		batch.write.put_cf(self.cf(CF_ID)?, id.0, seq_key(seq));
+		batch.seqs.insert(seq);
+		batch.inserted.insert(id, (seq, routing, envelope.len() as u32));
+		let d = batch.deltas.entry(routing).or_default();
+		d.0 += 1;
+		d.1 += len;
+		Ok(InsertOutcome::Stored)
+	}
+
+	fn delete(
+		&self,
+		batch: &mut Batch,
+		id: MessageId,
+		seq: u64,
+		routing: RoutingId,
+		len: u32,
+	) -> Result<(), StoreError> {
+		batch.write.delete_cf(self.cf(CF_MSG)?, seq_key(seq));
+		batch.write.delete_cf(self.cf(CF_BOX)?, box_key(&routing, seq));
+		batch.write.delete_cf(self.cf(CF_ID)?, id.0);
+		batch.inserted.remove(&id);
+		batch.deleted.insert(id);
+		let d = batch.deltas.entry(routing).or_default();
+		d.0 -= 1;
+		d.1 -= i64::from(len);
+		Ok(())
+	}
+
+	fn ack(
+		&self,
+		batch: &mut Batch,
+		routing: &RoutingId,
+		ids: &[MessageId],
+	) -> Result<u16, StoreError> {
+		let mut deleted = 0u16;
+		for id in ids {
+			let Some(seq) = self.lookup_seq(batch, id)? else { continue };
+			let (owner, len) = match batch.inserted.get(id) {
+				Some((_, r, len)) => (*r, *len),
+				None => {
+					let Some(value) = self.db.get_pinned_cf(self.cf(CF_MSG)?, seq_key(seq))? else {
+						continue;
+					};
+					let (_, envelope) = split_msg(&value)?;
+					(routing_of(envelope), envelope.len() as u32)
+				},
+			};
+			// Only the recipient's own signed ack deletes its mail.
+			if owner != *routing {
+				continue;
+			}
+			self.delete(batch, *id, seq, owner, len)?;
+			deleted += 1;
+		}
+		Ok(deleted)
+	}
+
+	fn sweep(&self, batch: &mut Batch, now_ms: u64) -> Result<(u64, bool), StoreError> {
+		let cf_msg = self.cf(CF_MSG)?;
+		let mut expired = Vec::new();
+		let mut more = false;
+		for item in self.db.iterator_cf(cf_msg, IteratorMode::Start) {
+			let (key, value) = item?;
+			let mut k = [0u8; 8];
+			k.copy_from_slice(key.get(..8).ok_or(StoreError::Corrupt("message key"))?);
+			let seq = u64::from_be_bytes(k);
+			if deadline_of(seq) > now_ms {
+				break;
+			}
+			if expired.len() == SWEEP_BATCH {
+				more = true;
+				break;
+			}
+			let (_, envelope) = split_msg(&value)?;
+			expired.push((
+				MessageId::of(envelope),
+				seq,
+				routing_of(envelope),
+				envelope.len() as u32,
+			));
+		}
+		let n = expired.len() as u64;
+		for (id, seq, routing, len) in expired {
+			if !batch.deleted.contains(&id) {
+				self.delete(batch, id, seq, routing, len)?;
+			}
+		}
+		Ok((n, more))
+	}
+
+	fn commit(&self, batch: Batch) {
+		let Batch { write, deltas, done, .. } = batch;
+		let mut opts = rocksdb::WriteOptions::default();
+		opts.set_sync(self.config.fsync);
+		match self.db.write_opt(write, &opts) {
+			Ok(()) => {
+				let mut boxes = lock(&self.mailboxes);
+				for (routing, (dc, db)) in deltas {
+					let m = boxes.entry(routing).or_default();
+					m.count = (i64::from(m.count) + dc).max(0) as u32;
+					m.bytes = (m.bytes as i64 + db).max(0) as u64;
+					if dc >= 0 {
+						self.messages.fetch_add(dc as u64, Ordering::Relaxed);
+					} else {
+						self.messages.fetch_sub(dc.unsigned_abs(), Ordering::Relaxed);
+					}
+					if db >= 0 {
+						self.bytes.fetch_add(db as u64, Ordering::Relaxed);
+					} else {
+						self.bytes.fetch_sub(db.unsigned_abs(), Ordering::Relaxed);
+					}
+					if m.count == 0 {
+						boxes.remove(&routing);
+					}
+				}
+				drop(boxes);
+				done.into_iter().for_each(Done::succeed);
+			},
+			Err(e) => {
+				tracing::error!(target: "relay", error = %e, "unread store write failed");
+				let msg = e.to_string();
+				done.into_iter().for_each(|d| d.fail(|| StoreError::Write(msg.clone())));
+			},
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn envelope(routing: &RoutingId, tag: u8, len: usize) -> Vec<u8> {
+		let mut e = vec![tag; len];
+		e[0] = 1;
+		e[1..33].copy_from_slice(&routing.0);
+		e
+	}
+
+	fn open(dir: &std::path::Path) -> Store {
+		let mut c = StoreConfig::new(dir.to_path_buf());
+		c.max_messages_per_mailbox = 3;
+		c.max_bytes_per_mailbox = 10_000;
+		Store::open(c).expect("opens")
+	}
+
+	#[tokio::test]
+	async fn insert_fetch_ack_sweep_and_restart() {
+		let dir = tempfile::tempdir().expect("tempdir");
+		let alice = RoutingId([1; 32]);
+		let bob = RoutingId([2; 32]);
+		let store = open(dir.path());
+		let e1 = envelope(&alice, 0xa1, 1000);
+		let e2 = envelope(&alice, 0xa2, 1000);
+		let e3 = envelope(&bob, 0xb1, 1000);
+		assert_eq!(
+			store.insert(alice, 10, 5_000, e1.clone()).await.expect("ok"),
+			InsertOutcome::Stored
+		);
+		assert_eq!(
+			store.insert(alice, 10, 5_000, e1.clone()).await.expect("ok"),
+			InsertOutcome::Duplicate
+		);
+		assert_eq!(
+			store.insert(alice, 11, 9_000, e2.clone()).await.expect("ok"),
+			InsertOutcome::Stored
+		);
+		assert_eq!(
+			store.insert(bob, 12, 5_000, e3.clone()).await.expect("ok"),
+			InsertOutcome::Stored
+		);
+		assert_eq!(store.unread(&alice), 2);
+		assert_eq!(store.totals().messages, 3);
+
+		// Fetch pages through the cursor.
+		let (page, next, more) = store.fetch(&alice, 0, 1, 0).expect("fetch");
+		assert_eq!((page.len(), more), (1, true));
+		assert_eq!(page[0].envelope, e1);
+		let (page, _, more) = store.fetch(&alice, next, 10, 0).expect("fetch");
+		// Past its deadline a message is not served, swept or not.
+		assert!(store.fetch(&alice, 0, 10, 9_000).expect("fetch").0.is_empty());
+		assert_eq!((page.len(), more), (1, false));
+		assert_eq!(page[0].envelope, e2);
+
+		// Bob cannot ack Alice's mail; Alice can.
+		let id1 = MessageId::of(&e1);
+		assert_eq!(store.ack(bob, vec![id1]).await.expect("ok"), 0);
+		assert_eq!(store.ack(alice, vec![id1, id1]).await.expect("ok"), 1);
+		assert!(!store.contains(&id1).expect("ok"));
+		assert_eq!(store.unread(&alice), 1);
+
+		// Survives a restart.
+		drop(store);
+		let store = open(dir.path());
+		assert_eq!(store.unread(&alice), 1);
+		assert_eq!(store.unread(&bob), 1);
+		assert!(store.contains(&MessageId::of(&e2)).expect("ok"));
+
+		// The sweeper deletes exactly what is past its deadline.
+		assert_eq!(store.sweep(5_000).await.expect("ok"), 1);
+		assert_eq!(store.unread(&bob), 0);
+		assert_eq!(store.unread(&alice), 1);
+		assert_eq!(store.sweep(9_000).await.expect("ok"), 1);
+		assert_eq!(store.totals(), Totals::default());
+	}
+
+	#[tokio::test]
+	async fn mailbox_bounds_count_and_bytes() {
+		let dir = tempfile::tempdir().expect("tempdir");
+		let store = open(dir.path());
+		let carol = RoutingId([3; 32]);
+		for i in 0..3 {
+			let e = envelope(&carol, i, 100);
+			assert_eq!(store.insert(carol, 1, 1_000, e).await.expect("ok"), InsertOutcome::Stored);
+		}
+		let e = envelope(&carol, 9, 100);
+		assert_eq!(
+			store.insert(carol, 1, 1_000, e).await.expect("ok"),
+			InsertOutcome::MailboxFull(3)
+		);
+		let dave = RoutingId([4; 32]);
+		let big = envelope(&dave, 1, 9_000);
+		assert_eq!(store.insert(dave, 1, 1_000, big).await.expect("ok"), InsertOutcome::Stored);
+		let e = envelope(&dave, 2, 1_001);
+		assert_eq!(
+			store.insert(dave, 1, 1_000, e).await.expect("ok"),
+			InsertOutcome::MailboxFull(10_000)
+		);
+	}
+
+	#[tokio::test]
+	async fn concurrent_duplicates_are_stored_once() {
+		let dir = tempfile::tempdir().expect("tempdir");
+		let store = open(dir.path());
+		let erin = RoutingId([5; 32]);
+		let e = envelope(&erin, 7, 500);
+		let tasks: Vec<_> = (0..16)
+			.map(|_| {
+				let (s, e) = (store.clone(), e.clone());
+				tokio::spawn(async move { s.insert(erin, 1, 1_000, e).await })
+			})
+			.collect();
+		let mut stored = 0;
+		for t in tasks {
+			if t.await.expect("join").expect("ok") == InsertOutcome::Stored {
+				stored += 1;
+			}
+		}
+		assert_eq!(stored, 1);
+		assert_eq!(store.unread(&erin), 1);
+	}
+}

@@ -1,0 +1,355 @@
+//! In-process multi-relay tests: real relays on 127.0.0.1 (libp2p TCP + Noise + Yamux, RocksDB
+//! in temp dirs) and real clients. Each test covers a scenario of sections 4 to 7 of the relay
+//! issue; `node/tests/relay_network.rs` repeats them against the real 6-node network.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{account, eventually, Net};
+use ichat_relay_client::{
+	chat, sign, ClientConfig, ClientError, Incoming, Messenger, MessengerConfig, RelayClient,
+};
+use ichat_relay_proto::{
+	AckBody, ErrorCode, FetchBody, MessageId, PresenceBody, Request, Response, RoutingId,
+	SubscribeBody,
+};
+use tokio::sync::mpsc;
+
+fn messenger_config() -> MessengerConfig {
+	MessengerConfig {
+		maintenance_interval: Duration::from_millis(300),
+		..MessengerConfig::default()
+	}
+}
+
+async fn recv(rx: &mut mpsc::Receiver<Incoming>, secs: u64) -> Option<Incoming> {
+	tokio::time::timeout(Duration::from_secs(secs), rx.recv()).await.ok().flatten()
+}
+
+async fn send_text(
+	from: &Messenger,
+	sender: &ichat_crypto::Account,
+	to: &Messenger,
+	text: &str,
+) -> ichat_relay_client::SendReport {
+	let binding = from.lookup(to.routing_id()).await.expect("lookup").expect("recipient online");
+	let envelope = chat::seal_text(sender, &binding, text).expect("seal");
+	from.send(envelope).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn delivery_through_five_nodes_is_stored_once_pushed_once_and_burned_after_reading() {
+	let net = Net::start(7, |_| {}).await;
+	let (alice, bob) = (account("//Alice"), account("//Bob"));
+	let (alice_m, mut alice_rx) =
+		Messenger::start(alice.clone(), net.addresses()[..2].to_vec(), messenger_config())
+			.await
+			.expect("alice connects");
+	let (bob_m, _bob_rx) =
+		Messenger::start(bob.clone(), net.addresses()[3..4].to_vec(), messenger_config())
+			.await
+			.expect("bob connects");
+	assert_eq!(alice_m.in_use().len(), 5, "a client stays on 5 nodes");
+
+	let report = send_text(&bob_m, &bob, &alice_m, "hello alice").await;
+	assert_eq!(report.accepted_by.len(), 5, "sent through 5 entry nodes: {report:?}");
+	assert_eq!(report.stored_on.len(), 5, "stored on each of alice's 5 nodes");
+	let id = report.message_id.expect("accepted");
+
+	let got = recv(&mut alice_rx, 10).await.expect("delivered");
+	assert_eq!(got.message_id, id);
+	let opened = chat::open(&alice, &got.envelope).expect("opens");
+	assert_eq!(opened.body, b"hello alice".to_vec());
+	assert_eq!(opened.sender, bob.id());
+	// Five entry nodes, five listen nodes: one copy reaches the application.
+	assert!(recv(&mut alice_rx, 2).await.is_none(), "delivered once");
+	for peer in alice_m.in_use() {
+		let i = net.index_of(&peer);
+		assert!(net.handle(i).store().contains(&id).expect("store"), "stored on node {i}");
+		assert_eq!(net.handle(i).store().totals().messages, 1, "stored once on node {i}");
+	}
+
+	// Burn after reading: the ack deletes it on every node.
+	assert!(alice_m.ack(vec![id]).await.expect("acked") >= 1);
+	for i in 0..7 {
+		assert!(!net.handle(i).store().contains(&id).expect("store"), "node {i} still holds it");
+	}
+	let acked: f64 = (0..7).map(|i| net.metric(i, "ichat_relay_acked_total")).sum();
+	assert_eq!(acked, 5.0);
+	alice_m.close();
+	bob_m.close();
+	net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_message_to_an_offline_recipient_is_dropped_and_the_sender_told() {
+	let net = Net::start(6, |_| {}).await;
+	let (bob, carol) = (account("//Bob"), account("//Carol"));
+	let (bob_m, _rx) = Messenger::start(bob.clone(), net.addresses(), messenger_config())
+		.await
+		.expect("bob");
+	let carol_routing = RoutingId::for_account(&ichat_relay_proto::AccountId(carol.id().0));
+	assert_eq!(bob_m.lookup(carol_routing).await.expect("lookup"), None);
+	// Carol's binding is public knowledge from an earlier chat; she is offline now.
+	let binding = carol.bind_chat_key(&carol.chat_key(0).expect("key"));
+	let envelope = chat::seal_text(&bob, &binding, "are you there?").expect("seal");
+	let id = MessageId::of(&envelope);
+	let report = bob_m.send(envelope).await;
+	assert!(report.offline && !report.accepted(), "{report:?}");
+	for i in 0..6 {
+		assert!(!net.handle(i).store().contains(&id).expect("store"));
+		assert_eq!(net.handle(i).store().totals().messages, 0);
+	}
+	let dropped: f64 = (0..6).map(|i| net.metric(i, "ichat_relay_dropped_offline_total")).sum();
+	assert_eq!(dropped, 5.0, "each of the 5 entry nodes dropped it");
+	bob_m.close();
+	net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_four_of_five_listen_nodes_killed_delivery_still_succeeds() {
+	let mut net = Net::start(7, |_| {}).await;
+	let (alice, bob) = (account("//Alice"), account("//Bob"));
+	let (alice_m, mut alice_rx) =
+		Messenger::start(alice.clone(), net.addresses(), messenger_config())
+			.await
+			.expect("alice");
+	let in_use = alice_m.in_use();
+	let victims: Vec<usize> = in_use.iter().take(4).map(|p| net.index_of(p)).collect();
+	let survivor = net.index_of(&in_use[4]);
+	// Bob uses the survivor and the two nodes alice does not use.
+	let mut bob_nodes = vec![net.address(survivor)];
+	bob_nodes.extend(
+		(0..7)
+			.filter(|i| !in_use.contains(&net.address(*i).peer_id))
+			.map(|i| net.address(i)),
+	);
+	let (bob_m, _rx) =
+		Messenger::start(bob.clone(), bob_nodes, messenger_config()).await.expect("bob");
+	let binding = bob_m.lookup(alice_m.routing_id()).await.expect("lookup").expect("online");
+	for i in victims {
+		net.stop(i).await;
+	}
+	let envelope = chat::seal_text(&bob, &binding, "still there?").expect("seal");
+	let report = bob_m.send(envelope).await;
+	assert!(report.accepted(), "{report:?}");
+	let got = recv(&mut alice_rx, 10).await.expect("delivered through the surviving node");
+	assert_eq!(chat::open(&alice, &got.envelope).expect("opens").body, b"still there?".to_vec());
+	// The client replaces the dead nodes within seconds (3 are left alive in this 7-node net).
+	assert!(
+		eventually(10, || alice_m.in_use().len() == 3).await,
+		"alice moved to the live nodes: {:?}",
+		alice_m.in_use()
+	);
+	alice_m.close();
+	bob_m.close();
+	net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn unread_messages_survive_a_restart_and_expire_after_their_lifetime() {
+	let mut net = Net::start(6, |c| {
+		c.unread_ttl = Duration::from_secs(4);
+		c.sweep_interval = Duration::from_millis(200);
+	})
+	.await;
+	let (alice, bob) = (account("//Alice"), account("//Bob"));
+	let (alice_m, _alice_rx) = Messenger::start(alice.clone(), net.addresses(), messenger_config())
+		.await
+		.expect("alice");
+	let (bob_m, _rx) = Messenger::start(bob.clone(), net.addresses(), messenger_config())
+		.await
+		.expect("bob");
+	let binding = bob_m.lookup(alice_m.routing_id()).await.expect("lookup").expect("online");
+	let holder = net.index_of(&alice_m.in_use()[0]);
+	// Alice goes quiet (her presence record stays live) and a message arrives unread.
+	alice_m.close();
+	let report = bob_m
+		.send(chat::seal_text(&bob, &binding, "read me later").expect("seal"))
+		.await;
+	let id = report.message_id.expect("accepted");
+	assert!(net.handle(holder).store().contains(&id).expect("store"));
+
+	net.restart(holder).await;
+	assert!(net.handle(holder).store().contains(&id).expect("store"), "still there after restart");
+	let client = RelayClient::start(ClientConfig::default()).expect("client");
+	client.add_node(&net.address(holder));
+	let page = client.fetch(net.address(holder).peer_id, &alice, 0, 10).await.expect("fetch");
+	assert_eq!(page.messages.len(), 1, "delivered after the restart");
+	assert_eq!(page.messages[0].id(), id);
+
+	// Nobody read it: the sweeper deletes it everywhere after the (shortened) lifetime.
+	assert!(
+		eventually(10, || (0..6).all(|i| !net.handle(i).store().contains(&id).unwrap_or(true)))
+			.await,
+		"expired everywhere"
+	);
+	let expired: f64 = (0..6).map(|i| net.metric(i, "ichat_relay_expired_total")).sum();
+	assert!(expired >= 4.0, "expired counted: {expired}");
+	bob_m.close();
+	net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mailboxes_are_bounded() {
+	let net = Net::start(5, |c| c.store.max_messages_per_mailbox = 2).await;
+	let (alice, bob) = (account("//Alice"), account("//Bob"));
+	let (alice_m, _rx) = Messenger::start(alice.clone(), net.addresses(), messenger_config())
+		.await
+		.expect("alice");
+	let (bob_m, _b) = Messenger::start(bob.clone(), net.addresses(), messenger_config())
+		.await
+		.expect("bob");
+	for text in ["one", "two"] {
+		assert!(send_text(&bob_m, &bob, &alice_m, text).await.accepted());
+	}
+	let report = send_text(&bob_m, &bob, &alice_m, "three").await;
+	assert!(!report.accepted(), "{report:?}");
+	assert!(
+		report.failures.iter().all(|(_, e)| e.contains("MailboxFull")),
+		"every entry node reports MailboxFull: {report:?}"
+	);
+	alice_m.close();
+	bob_m.close();
+	net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn only_the_recipient_reads_its_mail_and_forged_or_replayed_requests_are_refused() {
+	let net = Net::start(5, |_| {}).await;
+	let (alice, bob, mallory) = (account("//Alice"), account("//Bob"), account("//Mallory"));
+	let (alice_m, _rx) = Messenger::start(alice.clone(), net.addresses(), messenger_config())
+		.await
+		.expect("alice");
+	let (bob_m, _b) = Messenger::start(bob.clone(), net.addresses(), messenger_config())
+		.await
+		.expect("bob");
+	alice_m.close();
+	let id = send_text(&bob_m, &bob, &alice_m, "for alice only")
+		.await
+		.message_id
+		.expect("accepted");
+	let node = net.address(
+		net.index_of(&alice_m.in_use().first().copied().unwrap_or(net.address(0).peer_id)),
+	);
+	let peer = node.peer_id;
+	let client = RelayClient::start(ClientConfig::default()).expect("client");
+	client.add_node(&node);
+	let code = |r: Result<Response, ClientError>| match r {
+		Err(e) => e.code(),
+		Ok(other) => panic!("expected a refusal, got {other:?}"),
+	};
+
+	// Mallory's fetch and ack act on Mallory's own (empty) mailbox only.
+	let page = client.fetch(peer, &mallory, 0, 64).await.expect("fetch");
+	assert!(page.messages.is_empty());
+	assert_eq!(client.ack(peer, &mallory, vec![id]).await.expect("ack"), 0);
+	assert!((0..5).any(|i| net.handle(i).store().contains(&id).unwrap_or(false)), "not deleted");
+
+	// Mallory signing as Alice: the signature does not verify.
+	let mut forged =
+		sign::sign(&mallory, FetchBody { cursor: 0, limit: 10 }, ichat_relay_client::now_ms())
+			.expect("sign");
+	forged.auth.account = ichat_relay_proto::AccountId(alice.id().0);
+	assert_eq!(
+		code(client.request(peer, Request::Fetch(forged)).await),
+		Some(ErrorCode::BadSignature)
+	);
+
+	// A replayed request is refused; a stale one too.
+	let signed =
+		sign::sign(&alice, FetchBody { cursor: 0, limit: 10 }, ichat_relay_client::now_ms())
+			.expect("sign");
+	assert!(client.request(peer, Request::Fetch(signed.clone())).await.is_ok());
+	assert_eq!(code(client.request(peer, Request::Fetch(signed)).await), Some(ErrorCode::Replay));
+	let stale =
+		sign::sign(&alice, AckBody { ids: vec![id] }, ichat_relay_client::now_ms() - 120_000)
+			.expect("sign");
+	assert_eq!(
+		code(client.request(peer, Request::Ack(stale)).await),
+		Some(ErrorCode::StaleTimestamp)
+	);
+
+	// Forged presence: Mallory publishing Alice's binding as her own.
+	let alice_binding = alice.bind_chat_key(&alice.chat_key(0).expect("key"));
+	let now = ichat_relay_client::now_ms();
+	let body = PresenceBody {
+		binding: alice_binding.to_bytes().to_vec(),
+		expires_at_ms: now + 60_000,
+		listen: vec![node.to_wire().expect("wire")],
+	};
+	let forged = sign::sign(&mallory, body, now).expect("sign");
+	assert_eq!(
+		code(client.request(peer, Request::Presence(forged)).await),
+		Some(ErrorCode::BadPresence)
+	);
+	// Subscribe is not served on the request protocol.
+	let sub = sign::sign(&alice, SubscribeBody, now).expect("sign");
+	assert_eq!(
+		code(client.request(peer, Request::Subscribe(sub)).await),
+		Some(ErrorCode::Malformed)
+	);
+
+	// Malformed frames get an error answer and the node keeps serving.
+	for garbage in [
+		vec![0xff; 3],
+		vec![1, 0x07, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 1],
+		vec![1, 0x30, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+	] {
+		let answer = client.request_raw(peer, garbage).await.expect("an answer");
+		let frame = ichat_relay_proto::Frame::<ichat_relay_proto::ClientMessage>::decode(&answer)
+			.expect("decodes");
+		assert!(matches!(
+			frame.message,
+			ichat_relay_proto::ClientMessage::Response(Response::Error(_))
+		));
+	}
+	assert!(client.ping(peer).await.is_ok(), "still serving");
+	bob_m.close();
+	net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_mesh_admits_only_registry_peers_and_follows_registry_changes() {
+	let net = Net::start(6, |_| {}).await;
+	// Node 5 leaves the registry (unbonded): the others refuse its mesh requests.
+	net.publish(1, (0..5).collect());
+	tokio::time::sleep(Duration::from_millis(300)).await;
+	let (alice, bob) = (account("//Alice"), account("//Bob"));
+	let members = net.addresses()[..5].to_vec();
+	let (alice_m, _rx) = Messenger::start(alice.clone(), members, messenger_config())
+		.await
+		.expect("alice");
+	// The outsider node still believes in its old registry? No: it follows the same chain,
+	// but to model a rogue node we ask it directly; its mesh lookups are refused.
+	let outsider = net.address(5);
+	let client = RelayClient::start(ClientConfig::default()).expect("client");
+	client.add_node(&outsider);
+	let binding = alice.bind_chat_key(&alice.chat_key(0).expect("key"));
+	let envelope = chat::seal_text(&bob, &binding, "via an unbonded node").expect("seal");
+	let refused_before: f64 =
+		(0..5).map(|i| net.metric(i, "ichat_relay_refused_peers_total")).sum();
+	let result = client.send(outsider.peer_id, envelope).await;
+	assert_eq!(result.err().and_then(|e| e.code()), Some(ErrorCode::RecipientOffline));
+	let refused_after: f64 = (0..5).map(|i| net.metric(i, "ichat_relay_refused_peers_total")).sum();
+	assert!(
+		refused_after > refused_before,
+		"registry members refused the outsider's mesh requests ({refused_before} -> {refused_after})"
+	);
+	// The `nodes` list offers registry members only.
+	let listed = client.nodes(net.address(0).peer_id, 256).await;
+	let listed = match listed {
+		Ok(l) => l,
+		Err(_) => {
+			client.add_node(&net.address(0));
+			client.nodes(net.address(0).peer_id, 256).await.expect("nodes")
+		},
+	};
+	assert!(listed
+		.iter()
+		.all(|n| n.node.peer_id.as_bytes() != outsider.peer_id.to_bytes().as_slice()));
+	assert!(!listed.is_empty());
+	alice_m.close();
+	net.shutdown().await;
+}
