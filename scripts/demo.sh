@@ -31,6 +31,17 @@ export ICHAT_PASSWORD="demo password (local network only)"
 export NO_COLOR=1
 # ichat as one user: the user's home holds its encrypted keystore.
 as() { local who="$1"; shift; ICHAT_HOME="$DEMO_DIR/$who" "$ICHAT_BIN" --rpc ws://127.0.0.1:9944 "$@"; }
+# Starts `chat listen --count 1` for $1 in the background (pid in $LISTENER) and returns once
+# that user is online.
+listen_once() {
+  local who="$1"
+  as "$who" chat listen --count 1 --timeout 60 > "$DEMO_DIR/$who.out" 2> "$DEMO_DIR/$who.err" &
+  LISTENER=$!
+  until grep -q "listening as" "$DEMO_DIR/$who.err" 2>/dev/null; do
+    kill -0 "$LISTENER" 2>/dev/null || { cat "$DEMO_DIR/$who.err" >&2; die "$who's client stopped"; }
+    sleep 0.5
+  done
+}
 json_field() { sed -n "s/.*\"$1\": *\"\{0,1\}\([^\",}]*\)\"\{0,1\}.*/\1/p" | head -1; }
 
 step "waiting for the relay network (every relay measures the others)"
@@ -58,24 +69,16 @@ done
 as alice wallet balance
 
 step "3. bob is online; alice sends him a message through 5 relay nodes"
-as bob chat listen --count 1 --timeout 60 > "$DEMO_DIR/bob.out" 2> "$DEMO_DIR/bob.err" &
-BOB_PID=$!
-until grep -q "listening as" "$DEMO_DIR/bob.err" 2>/dev/null; do
-  kill -0 "$BOB_PID" 2>/dev/null || { cat "$DEMO_DIR/bob.err" >&2; die "bob's client stopped"; }
-  sleep 0.5
-done
+listen_once bob
+BOB_PID=$LISTENER
 as alice chat send "$BOB" "Hi Bob! This message burns after you read it."
 wait "$BOB_PID" || die "bob did not receive the message: $(cat "$DEMO_DIR/bob.err")"
 ok "bob read it (and it was burned on every relay node):"
 sed 's/^/    /' "$DEMO_DIR/bob.out"
 
 step "4. bob replies"
-as alice chat listen --count 1 --timeout 60 > "$DEMO_DIR/alice.out" 2> "$DEMO_DIR/alice.err" &
-ALICE_PID=$!
-until grep -q "listening as" "$DEMO_DIR/alice.err" 2>/dev/null; do
-  kill -0 "$ALICE_PID" 2>/dev/null || { cat "$DEMO_DIR/alice.err" >&2; die "alice's client stopped"; }
-  sleep 0.5
-done
+listen_once alice
+ALICE_PID=$LISTENER
 as bob chat send "$ALICE" "Got it, Alice. Nothing of it is left anywhere now."
 wait "$ALICE_PID" || die "alice did not receive the reply"
 ok "alice read the reply (burned):"

@@ -55,7 +55,7 @@ pub struct GlobalArgs {
 	/// The account to use, by name [config: account; default: the only account, if one].
 	#[arg(long, short = 'a', global = true, value_name = "NAME")]
 	pub account: Option<String>,
-	/// Bootstrap relay node (multiaddr ending in /p2p/<peer id>); repeat for several
+	/// Bootstrap relay node (multiaddr ending in /p2p/PEER_ID); repeat for several
 	/// [config: bootstrap].
 	#[arg(long = "bootstrap", global = true, value_name = "MULTIADDR")]
 	pub bootstrap: Vec<String>,
@@ -247,7 +247,7 @@ pub struct AccountImportArgs {
 pub struct AccountExportArgs {
 	/// The account to export [default: the selected account].
 	pub name: Option<String>,
-	/// Output file [default: <NAME>.json in the current directory].
+	/// Output file [default: NAME.json in the current directory].
 	#[arg(long, short, value_name = "FILE")]
 	pub out: Option<PathBuf>,
 }

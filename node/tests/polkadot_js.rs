@@ -7,7 +7,7 @@ use std::{path::Path, process::Command, time::Duration};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn polkadot_js_reads_token_properties_and_balance() -> Result<()> {
-	let js_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/js");
+	let js_dir = ichat_testnet::manifest_dir().join("../scripts/js");
 	ensure!(
 		js_dir.join("node_modules/@polkadot/api").exists(),
 		"@polkadot/api is not installed: run `npm ci --prefix scripts/js` (scripts/test.sh does)"

@@ -124,7 +124,7 @@ async fn rotate_keys_with_owner(url: &str, owner: [u8; 32]) -> Result<GeneratedK
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_seventh_service_node_registers_validates_and_leaves() -> Result<()> {
-	let js_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/js");
+	let js_dir = ichat_testnet::manifest_dir().join("../scripts/js");
 	ensure!(
 		js_dir.join("node_modules/@polkadot/api").exists(),
 		"@polkadot/api is not installed: run scripts/setup.sh"

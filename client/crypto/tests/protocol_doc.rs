@@ -13,7 +13,7 @@ use chacha20poly1305::{
 	aead::{AeadInPlace, KeyInit},
 	ChaCha20Poly1305,
 };
-use common::{account, spec};
+use common::{account, manifest_dir, spec};
 use ichat_crypto::{
 	chat_key::CHAT_KEY_BINDING_LEN,
 	envelope::{
@@ -37,7 +37,7 @@ const SIGNING_SEED: [u8; 32] = [0x5e; 32];
 const BINDING_SIGNING_SEED: [u8; 32] = [0xb1; 32];
 
 fn doc_path() -> PathBuf {
-	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/protocol/envelope.md")
+	manifest_dir().join("../../docs/protocol/envelope.md")
 }
 
 /// The fixtures this crate produces, in document order.
@@ -127,8 +127,7 @@ fn find_block(doc: &[&str], name: &str) -> Option<(usize, usize, String)> {
 const SEEDED: [&str; 3] = ["envelope", "inner-plaintext", "binding"];
 
 fn seed_path(name: &str) -> PathBuf {
-	PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-		.join(format!("fuzz/seeds/envelope_decode/doc-fixture-{name}.bin"))
+	manifest_dir().join(format!("fuzz/seeds/envelope_decode/doc-fixture-{name}.bin"))
 }
 
 /// 32 bytes per line.

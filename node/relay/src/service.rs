@@ -110,6 +110,12 @@ struct NodeBehaviour {
 	stream: libp2p_stream::Behaviour,
 }
 
+#[derive(Clone, Copy)]
+enum Family {
+	Client,
+	Mesh,
+}
+
 enum SwarmCommand {
 	Mesh { peer: PeerId, frame: Vec<u8>, reply: oneshot::Sender<Result<Vec<u8>, String>> },
 	RespondClient { channel: ResponseChannel<Vec<u8>>, frame: Vec<u8> },
@@ -470,28 +476,41 @@ impl Engine {
 	}
 
 	fn spawn_client(self: Arc<Self>, request: Vec<u8>, channel: ResponseChannel<Vec<u8>>) {
-		let Ok(permit) = self.permits.clone().try_acquire_owned() else {
-			let frame = client_frame(&request, Err(err(ErrorCode::Busy, 100, "node busy")));
-			let _ = self.commands.try_send(SwarmCommand::RespondClient { channel, frame });
-			return;
-		};
-		tokio::spawn(async move {
-			let frame = self.handle_client(&request).await;
-			drop(permit);
-			let _ = self.commands.send(SwarmCommand::RespondClient { channel, frame }).await;
-		});
+		self.spawn_handler(request, channel, Family::Client);
 	}
 
 	fn spawn_mesh(self: Arc<Self>, request: Vec<u8>, channel: ResponseChannel<Vec<u8>>) {
+		self.spawn_handler(request, channel, Family::Mesh);
+	}
+
+	/// Handles one request on its own task, within the concurrency limit (`Busy` beyond it),
+	/// and hands the answer back to the swarm task.
+	fn spawn_handler(
+		self: Arc<Self>,
+		request: Vec<u8>,
+		channel: ResponseChannel<Vec<u8>>,
+		family: Family,
+	) {
+		let respond = move |channel, frame| match family {
+			Family::Client => SwarmCommand::RespondClient { channel, frame },
+			Family::Mesh => SwarmCommand::RespondMesh { channel, frame },
+		};
 		let Ok(permit) = self.permits.clone().try_acquire_owned() else {
-			let frame = mesh_frame(&request, Err(err(ErrorCode::Busy, 100, "node busy")));
-			let _ = self.commands.try_send(SwarmCommand::RespondMesh { channel, frame });
+			let busy = err(ErrorCode::Busy, 100, "node busy");
+			let frame = match family {
+				Family::Client => client_frame(&request, Err(busy)),
+				Family::Mesh => mesh_frame(&request, Err(busy)),
+			};
+			let _ = self.commands.try_send(respond(channel, frame));
 			return;
 		};
 		tokio::spawn(async move {
-			let frame = self.handle_mesh(&request).await;
+			let frame = match family {
+				Family::Client => self.handle_client(&request).await,
+				Family::Mesh => self.handle_mesh(&request).await,
+			};
 			drop(permit);
-			let _ = self.commands.send(SwarmCommand::RespondMesh { channel, frame }).await;
+			let _ = self.commands.send(respond(channel, frame)).await;
 		});
 	}
 

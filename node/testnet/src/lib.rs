@@ -243,6 +243,17 @@ impl Drop for NodeProcess {
 	}
 }
 
+/// The directory of the package whose test is running, as cargo says at run time. Tests use it
+/// instead of the compile-time `env!("CARGO_MANIFEST_DIR")`, because a shared target directory
+/// may hold a test binary built from another checkout of the same sources (cargo reuses it when
+/// the sources are identical), whose compile-time path may no longer exist.
+pub fn manifest_dir() -> PathBuf {
+	// cargo runs tests in the package directory, so that is the fallback.
+	std::env::var_os("CARGO_MANIFEST_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| std::env::current_dir().unwrap_or_default())
+}
+
 /// A set of running nodes sharing one temporary directory (base paths and logs).
 #[derive(Debug)]
 pub struct Testnet {

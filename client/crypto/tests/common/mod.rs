@@ -17,8 +17,17 @@ pub fn account(suri: &str) -> Account {
 }
 
 /// `scripts/js` of the repository.
+/// This package's directory, as cargo says when it runs the test (the compile-time value only
+/// as a fallback: a shared target directory may hold a test binary built from another checkout
+/// of the same sources, whose compile-time path is not this one).
+pub fn manifest_dir() -> PathBuf {
+	std::env::var_os("CARGO_MANIFEST_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 pub fn js_dir() -> PathBuf {
-	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/js")
+	manifest_dir().join("../../scripts/js")
 }
 
 /// Run `node scripts/js/crypto-compat.mjs <args>` and parse its JSON output.
