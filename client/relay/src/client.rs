@@ -10,8 +10,9 @@ use std::{
 use futures::{Stream, StreamExt};
 use ichat_crypto::{Account, ChatKeyBinding};
 use ichat_relay_proto::{
-	AckBody, ClientMessage, Delivery, ErrorCode, ErrorReply, FetchBody, Frame, MessageId, NodeAddr,
-	NodeInfo, PeerIdBytes, PresenceBody, Request, Response, RoutingId, SubscribeBody,
+	AckBody, ClientMessage, Delivery, EntrySet, ErrorCode, ErrorReply, Extension, FetchBody, Frame,
+	MessageId, NodeAddr, NodeInfo, PeerIdBytes, PresenceBody, Request, Response, RoutingId,
+	SubscribeBody,
 };
 use libp2p::{
 	identity::Keypair,
@@ -238,8 +239,18 @@ impl RelayClient {
 	/// Sends `request` to `peer` and returns the answer; an `error` answer is
 	/// [`ClientError::Refused`].
 	pub async fn request(&self, peer: PeerId, request: Request) -> Result<Response, ClientError> {
+		self.request_with(peer, request, Vec::new()).await
+	}
+
+	/// [`RelayClient::request`] with extensions (types strictly increasing).
+	pub async fn request_with(
+		&self,
+		peer: PeerId,
+		request: Request,
+		extensions: Vec<Extension>,
+	) -> Result<Response, ClientError> {
 		let request_id = self.next_request_id.fetch_add(1, Ordering::Relaxed);
-		let frame = Frame::<ClientMessage>::new(request_id, request.into())
+		let frame = Frame { request_id, extensions, message: ClientMessage::from(request) }
 			.encode()
 			.map_err(|e| ClientError::Encode(e.to_string()))?;
 		let (reply, rx) = oneshot::channel();
@@ -281,12 +292,38 @@ impl RelayClient {
 
 	/// `send`: hands `envelope` (whose routing id is in its bytes 1..33) to `peer` as entry node.
 	pub async fn send(&self, peer: PeerId, envelope: Vec<u8>) -> Result<Sent, ClientError> {
+		self.send_with_entries(peer, envelope, &[]).await
+	}
+
+	/// `send` through `peer`, telling it every entry node of this envelope (`entries`, `peer`
+	/// among them; extension `ENTRY_SET`), so that it forwards only to the recipient's listen
+	/// nodes that are not entry nodes themselves. An empty `entries` sends no hint.
+	pub async fn send_with_entries(
+		&self,
+		peer: PeerId,
+		envelope: Vec<u8>,
+		entries: &[PeerId],
+	) -> Result<Sent, ClientError> {
 		let routing_id = envelope
 			.get(1..33)
 			.and_then(|s| <[u8; 32]>::try_from(s).ok())
 			.map(RoutingId)
 			.ok_or_else(|| ClientError::Encode("envelope shorter than its header".into()))?;
-		match self.request(peer, Request::Send { routing_id, envelope }).await? {
+		let mut extensions = Vec::new();
+		if !entries.is_empty() {
+			let peers = entries
+				.iter()
+				.map(|p| PeerIdBytes::new(p.to_bytes()))
+				.collect::<Result<Vec<_>, _>>()
+				.map_err(|e| ClientError::Encode(e.to_string()))?;
+			extensions.push(
+				EntrySet(peers).to_extension().map_err(|e| ClientError::Encode(e.to_string()))?,
+			);
+		}
+		match self
+			.request_with(peer, Request::Send { routing_id, envelope }, extensions)
+			.await?
+		{
 			Response::Sent { message_id, stored_on } => Ok(Sent {
 				message_id,
 				stored_on: stored_on

@@ -454,8 +454,12 @@ impl Messenger {
 			entries.truncate(self.config.send_fanout);
 			entries
 		};
-		let results =
-			join_all(entries.iter().map(|p| self.client.send(*p, envelope.clone()))).await;
+		let results = join_all(
+			entries
+				.iter()
+				.map(|p| self.client.send_with_entries(*p, envelope.clone(), &entries)),
+		)
+		.await;
 		let mut report = SendReport::default();
 		let mut stored = HashSet::new();
 		let mut offline = 0;

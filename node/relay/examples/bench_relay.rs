@@ -118,11 +118,20 @@ async fn w1(step_secs: u64) {
 		let acker = m.clone();
 		tokio::spawn(async move {
 			while let Some(msg) = rx.recv().await {
-				lock(&arrivals).insert(msg.message_id, Instant::now());
-				// Burn after reading, as a client does (keeps the mailbox bounded).
+				// Burn after reading, as a client does (keeps the mailbox bounded): one `ack`
+				// for whatever has arrived by now (one message when idle, a batch under load).
+				let mut ids = vec![msg.message_id];
+				while let Ok(more) = rx.try_recv() {
+					ids.push(more.message_id);
+					if ids.len() == ichat_relay_proto::limits::MAX_ACK_IDS {
+						break;
+					}
+				}
+				let now = Instant::now();
+				lock(&arrivals).extend(ids.iter().map(|id| (*id, now)));
 				let acker = acker.clone();
 				tokio::spawn(async move {
-					let _ = acker.ack(vec![msg.message_id]).await;
+					let _ = acker.ack(ids).await;
 				});
 			}
 		});

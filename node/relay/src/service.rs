@@ -16,9 +16,9 @@ use ichat_relay_client::{
 	now_ms, NodeAddress,
 };
 use ichat_relay_proto::{
-	home_swarm, limits, AckBody, ClientMessage, Delivery, ErrorCode, ErrorReply, Frame,
-	MeshMessage, MeshRequest, MeshResponse, MessageId, NodeInfo, PeerIdBytes, PresenceBody,
-	Request, Response, RoutingId, Signed, RTT_UNKNOWN,
+	frame::extension, home_swarm, limits, AckBody, ClientMessage, Delivery, EntrySet, ErrorCode,
+	ErrorReply, Frame, MeshMessage, MeshRequest, MeshResponse, MessageId, NodeInfo, PeerIdBytes,
+	PresenceBody, Request, Response, RoutingId, Signed, RTT_UNKNOWN,
 };
 use libp2p::{
 	identity::Keypair,
@@ -524,8 +524,9 @@ impl Engine {
 					.unwrap_or_default();
 			},
 		};
+		let entries = frame.extension(extension::ENTRY_SET).and_then(EntrySet::decode);
 		let answer = match frame.message {
-			ClientMessage::Request(request) => self.client_request(request).await,
+			ClientMessage::Request(request) => self.client_request(request, entries).await,
 			ClientMessage::Response(r) => Err(err(
 				ErrorCode::UnknownKind,
 				u64::from(r.kind()),
@@ -535,7 +536,12 @@ impl Engine {
 		client_frame(bytes, answer)
 	}
 
-	async fn client_request(&self, request: Request) -> Result<Response, ErrorReply> {
+	/// Serves one client request; `entries` is the `ENTRY_SET` hint of a `send`, if any.
+	async fn client_request(
+		&self,
+		request: Request,
+		entries: Option<EntrySet>,
+	) -> Result<Response, ErrorReply> {
 		let now = now_ms();
 		match request {
 			Request::Ping { nonce } => Ok(Response::Pong { nonce, node_time_ms: now }),
@@ -545,7 +551,9 @@ impl Engine {
 				guard::check_presence(&signed, now)?;
 				self.publish_presence(signed).await
 			},
-			Request::Send { routing_id, envelope } => self.send(routing_id, envelope).await,
+			Request::Send { routing_id, envelope } => {
+				self.send(routing_id, envelope, entries).await
+			},
 			Request::Lookup { routing_id } => {
 				Ok(Response::Found(self.find_presence(&routing_id).await))
 			},
@@ -751,7 +759,12 @@ impl Engine {
 		None
 	}
 
-	async fn send(&self, routing: RoutingId, envelope: Vec<u8>) -> Result<Response, ErrorReply> {
+	async fn send(
+		&self,
+		routing: RoutingId,
+		envelope: Vec<u8>,
+		entries: Option<EntrySet>,
+	) -> Result<Response, ErrorReply> {
 		let info = ichat_crypto::envelope::peek(&envelope)
 			.map_err(|e| err(ErrorCode::InvalidEnvelope, 0, &format!("envelope: {e}")))?;
 		if info.header.routing_id.0 != routing.0 {
@@ -777,37 +790,46 @@ impl Engine {
 				"recipient offline: the message was dropped",
 			));
 		};
-		let snapshot = self.registry.borrow().clone();
-		let targets: Vec<PeerId> = record
-			.body
-			.listen
-			.iter()
-			.filter_map(|n| PeerId::from_bytes(n.peer_id.as_bytes()).ok())
-			.filter(|p| *p == self.local || snapshot.contains(p))
-			.collect::<HashSet<_>>()
-			.into_iter()
-			.collect();
-		let results = join_all(targets.iter().map(|peer| {
-			let envelope = envelope.clone();
-			async move {
-				if *peer == self.local {
-					self.store_unread(routing, now, envelope).await
-				} else {
-					match self
-						.mesh(
-							*peer,
-							MeshRequest::Forward {
-								routing_id: routing,
-								accepted_at_ms: now,
-								envelope,
-							},
-						)
-						.await
-					{
-						Ok(MeshResponse::Error(e)) => Err(e),
-						Ok(r) => Ok(r),
-						Err(e) => Err(err(ErrorCode::Internal, 0, &e)),
-					}
+		let (targets, spared) = self.forward_targets(&record, entries);
+		let (mut stored_on, mut full) = self.put(routing, now, &envelope, &targets).await;
+		if stored_on.is_empty() && !spared.is_empty() {
+			// The hint spared listen nodes that the sender reaches itself, but nothing was
+			// stored: put the message there too rather than lose it.
+			(stored_on, full) = self.put(routing, now, &envelope, &spared).await;
+		}
+		match (stored_on.is_empty(), full) {
+			(false, _) => Ok(Response::Sent { message_id, stored_on }),
+			(true, Some(full)) => Err(full),
+			(true, None) => Err(err(
+				ErrorCode::Internal,
+				0,
+				"none of the recipient's nodes stored the message; retry",
+			)),
+		}
+	}
+
+	/// Stores `envelope` on `targets` (locally for this node, by `forward` for the others) and
+	/// returns the nodes that stored it, and a `MailboxFull` refusal if one came back.
+	async fn put(
+		&self,
+		routing: RoutingId,
+		accepted_at_ms: u64,
+		envelope: &[u8],
+		targets: &[PeerId],
+	) -> (Vec<PeerIdBytes>, Option<ErrorReply>) {
+		let results = join_all(targets.iter().map(|peer| async move {
+			if *peer == self.local {
+				self.store_unread(routing, accepted_at_ms, envelope.to_vec()).await
+			} else {
+				let forward = MeshRequest::Forward {
+					routing_id: routing,
+					accepted_at_ms,
+					envelope: envelope.to_vec(),
+				};
+				match self.mesh(*peer, forward).await {
+					Ok(MeshResponse::Error(e)) => Err(e),
+					Ok(r) => Ok(r),
+					Err(e) => Err(err(ErrorCode::Internal, 0, &e)),
 				}
 			}
 		}))
@@ -823,14 +845,41 @@ impl Engine {
 				Ok(_) | Err(_) => {},
 			}
 		}
-		match (stored_on.is_empty(), full) {
-			(false, _) => Ok(Response::Sent { message_id, stored_on }),
-			(true, Some(full)) => Err(full),
-			(true, None) => Err(err(
-				ErrorCode::Internal,
-				0,
-				"none of the recipient's nodes stored the message; retry",
-			)),
+		(stored_on, full)
+	}
+
+	/// Where an entry node puts a message: every listen node of the recipient's presence record
+	/// that is active in the registry (this node included, storing locally), except the other
+	/// entry nodes of an `ENTRY_SET` hint, which get the envelope from the sender directly
+	/// (returned second: tried only if storing on the first set fails everywhere). A hint that
+	/// does not name this node is ignored; when it would leave nothing to do (this node is not a
+	/// listen node and every listen node is an entry), the hint is ignored too, so an entry node
+	/// always puts the message somewhere.
+	fn forward_targets(
+		&self,
+		record: &Signed<PresenceBody>,
+		entries: Option<EntrySet>,
+	) -> (Vec<PeerId>, Vec<PeerId>) {
+		let snapshot = self.registry.borrow().clone();
+		let listen: Vec<PeerId> = record
+			.body
+			.listen
+			.iter()
+			.filter_map(|n| PeerId::from_bytes(n.peer_id.as_bytes()).ok())
+			.filter(|p| *p == self.local || snapshot.contains(p))
+			.collect::<HashSet<_>>()
+			.into_iter()
+			.collect();
+		let others: HashSet<PeerId> = entries
+			.map(|set| set.0.iter().filter_map(|p| PeerId::from_bytes(p.as_bytes()).ok()).collect())
+			.filter(|set: &HashSet<PeerId>| set.contains(&self.local))
+			.unwrap_or_default();
+		let (targets, spared): (Vec<PeerId>, Vec<PeerId>) =
+			listen.into_iter().partition(|p| *p == self.local || !others.contains(p));
+		if targets.is_empty() {
+			(spared, Vec::new())
+		} else {
+			(targets, spared)
 		}
 	}
 

@@ -107,6 +107,86 @@ async fn a_message_to_an_offline_recipient_is_dropped_and_the_sender_told() {
 	net.shutdown().await;
 }
 
+/// The `ENTRY_SET` hint: an entry node does not forward to a listen node that the sender
+/// reaches directly, and never ends up putting the message nowhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_entry_set_hint_spares_forwards_to_listen_nodes_the_sender_reaches_itself() {
+	let mut net = Net::start(6, |_| {}).await;
+	let (alice, bob) = (account("//Alice"), account("//Bob"));
+	let (alice_m, _rx) = Messenger::start(alice.clone(), net.addresses(), messenger_config())
+		.await
+		.expect("alice");
+	let listen = alice_m.in_use();
+	assert_eq!(listen.len(), 5);
+	let outsider = (0..6)
+		.map(|i| net.address(i).peer_id)
+		.find(|p| !listen.contains(p))
+		.expect("a sixth node");
+	let (l1, l2) = (listen[0], listen[1]);
+	let client = RelayClient::start(ClientConfig::default()).expect("client");
+	for node in net.addresses() {
+		client.add_node(&node);
+	}
+	let binding = alice_m.lookup(alice_m.routing_id()).await.expect("lookup").expect("online");
+	let seal = |text: &str| chat::seal_text(&bob, &binding, text).expect("seal");
+	// The running nodes that hold `id`.
+	fn holders(net: &Net, id: &MessageId) -> Vec<libp2p::PeerId> {
+		(0..net.nodes.len())
+			.filter(|i| {
+				net.nodes[*i]
+					.handle
+					.as_ref()
+					.is_some_and(|h| h.store().contains(id).expect("store"))
+			})
+			.map(|i| net.address(i).peer_id)
+			.collect()
+	}
+	let sorted = |mut v: Vec<libp2p::PeerId>| {
+		v.sort();
+		v
+	};
+
+	// Entry l1 with hint {l1, l2}: l1 stores it and forwards to the three others, not to l2.
+	let sent = client.send_with_entries(l1, seal("one"), &[l1, l2]).await.expect("sent");
+	let expected: Vec<_> = listen.iter().copied().filter(|p| *p != l2).collect();
+	assert_eq!(sorted(holders(&net, &sent.message_id)), sorted(expected.clone()));
+	assert_eq!(sorted(sent.stored_on), sorted(expected));
+
+	// Without the hint the entry node forwards to every listen node.
+	let sent = client.send(l1, seal("two")).await.expect("sent");
+	assert_eq!(sorted(holders(&net, &sent.message_id)), sorted(listen.clone()));
+
+	// A hint that does not name the receiving node is ignored.
+	let sent = client.send_with_entries(l1, seal("three"), &[l2]).await.expect("sent");
+	assert_eq!(sorted(holders(&net, &sent.message_id)), sorted(listen.clone()));
+
+	// An outsider whose hint names every listen node would forward nowhere: it ignores the hint.
+	let mut all = listen.clone();
+	all.push(outsider);
+	let sent = client.send_with_entries(outsider, seal("four"), &all).await.expect("sent");
+	assert_eq!(sorted(holders(&net, &sent.message_id)), sorted(listen.clone()));
+
+	// The hint the Messenger sends: all five entries are listen nodes, each stores its own copy.
+	let (bob_m, _b) = Messenger::start(bob.clone(), net.addresses(), messenger_config())
+		.await
+		.expect("bob");
+	let report = send_text(&bob_m, &bob, &alice_m, "five").await;
+	let id = report.message_id.expect("accepted");
+	assert_eq!(sorted(holders(&net, &id)), sorted(listen.clone()), "{report:?}");
+
+	// When every node the hint leaves to forward to fails, the entry node stores on the spared
+	// ones rather than lose the message. Alice's record (listing l5) stays live meanwhile.
+	alice_m.close();
+	let l5 = listen[4];
+	net.stop(net.index_of(&l5)).await;
+	let mut hint = listen[..4].to_vec();
+	hint.push(outsider);
+	let sent = client.send_with_entries(outsider, seal("six"), &hint).await.expect("sent");
+	assert_eq!(sorted(holders(&net, &sent.message_id)), sorted(listen[..4].to_vec()));
+	bob_m.close();
+	net.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn with_four_of_five_listen_nodes_killed_delivery_still_succeeds() {
 	let mut net = Net::start(7, |_| {}).await;

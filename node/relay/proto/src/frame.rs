@@ -28,14 +28,18 @@ pub const MAX_FRAME_LEN: usize = HEADER_LEN + MAX_EXTENSIONS_LEN + MAX_BODY_LEN;
 /// rejects the frame ([`DecodeError::UnsupportedExtension`]). Others are ignored if unknown.
 pub const EXTENSION_CRITICAL: u16 = 0x8000;
 
-/// Extension types assigned or reserved in v1. None is defined yet; a v1 decoder keeps every
-/// non-critical extension it receives (unread) and rejects every critical one.
+/// Extension types assigned or reserved in v1. A v1 decoder keeps every non-critical extension
+/// it receives (the engine reads the ones it knows) and rejects every critical one.
 pub mod extension {
 	/// Reserved: the postage voucher of a `send` (non-critical; a node that requires postage
 	/// answers a `send` without one with `PaymentRequired`).
 	pub const POSTAGE_VOUCHER: u16 = 0x0001;
 	/// Reserved: the quality-probe parameters attached to mesh pings.
 	pub const PROBE: u16 = 0x0002;
+	/// The entry set of a `send` (non-critical): every node the sender sent the same envelope
+	/// through, so that an entry node does not forward to a listen node that gets it from the
+	/// sender directly ([`crate::EntrySet`]).
+	pub const ENTRY_SET: u16 = 0x0003;
 	/// Types `0x4000..=0x7fff` and `0xc000..=0xffff` are for experiments.
 	pub const EXPERIMENTAL: core::ops::RangeInclusive<u16> = 0x4000..=0x7fff;
 }
@@ -95,6 +99,47 @@ impl<M> Frame<M> {
 	/// A frame with no extensions.
 	pub fn new(request_id: u64, message: M) -> Frame<M> {
 		Frame { request_id, extensions: Vec::new(), message }
+	}
+
+	/// The value of the extension of type `ty`, if the frame carries it.
+	pub fn extension(&self, ty: u16) -> Option<&[u8]> {
+		self.extensions.iter().find(|e| e.ty == ty).map(|e| e.value.as_slice())
+	}
+}
+
+/// Extension [`extension::ENTRY_SET`] of a `send`: the nodes the sender sent the same envelope
+/// through, this one included.
+///
+/// Wire (the extension value): `count u8 (1..=16) | peer id (u8 len + bytes) x count`.
+///
+/// It is a hint, not covered by any signature: a sender that lies only changes how many copies
+/// of its own message exist. A node that cannot decode it ignores it, as it would an unknown
+/// non-critical extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntrySet(pub Vec<crate::PeerIdBytes>);
+
+impl EntrySet {
+	/// Encodes it as an extension.
+	pub fn to_extension(&self) -> Result<Extension, EncodeError> {
+		let mut value = Vec::new();
+		crate::types::write_peers(
+			&mut value,
+			"entry set",
+			&self.0,
+			1,
+			crate::limits::MAX_LISTEN_NODES,
+		)?;
+		Ok(Extension { ty: extension::ENTRY_SET, value })
+	}
+
+	/// Decodes an extension value; `None` if it is not a valid entry set.
+	pub fn decode(value: &[u8]) -> Option<EntrySet> {
+		let mut r = Reader::new(value);
+		let peers =
+			crate::types::read_peers(&mut r, "entry set", 1, crate::limits::MAX_LISTEN_NODES)
+				.ok()?;
+		r.finish("entry set").ok()?;
+		Some(EntrySet(peers))
 	}
 }
 

@@ -61,7 +61,7 @@ mod types;
 
 pub use client::{ClientMessage, Request, Response};
 pub use error::{DecodeError, EncodeError, ErrorCode, ErrorReply, MAX_ERROR_DETAIL_LEN};
-pub use frame::{frame_len, Extension, Frame, HeaderPrefix, HEADER_LEN, MAX_FRAME_LEN};
+pub use frame::{frame_len, EntrySet, Extension, Frame, HeaderPrefix, HEADER_LEN, MAX_FRAME_LEN};
 pub use home_swarm::{home_swarm, score as home_swarm_score, HOME_SWARM_DOMAIN};
 pub use mesh::{MeshMessage, MeshRequest, MeshResponse};
 pub use signed::{

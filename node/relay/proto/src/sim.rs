@@ -10,7 +10,8 @@
 //!   nodes of the home swarm (`store-presence`); the client `subscribe`s on its listen nodes.
 //! * **send**: the sender sends the envelope through `e` entry nodes. Each entry node asks the
 //!   home swarm, best-ranked first, until one returns a live record (`lookup-presence`), then
-//!   `forward`s to every listen node; each listen node stores a message once and pushes it once;
+//!   `forward`s to every listen node that is not another entry node (the `ENTRY_SET` hint);
+//!   each listen node stores a message once and pushes it once;
 //!   the client keeps the first copy. With no live record the entry node answers
 //!   `RecipientOffline` and stores nothing.
 //! * **ack**: the client acks on one listen node, which looks up the presence record and
@@ -372,8 +373,15 @@ impl Net {
 		false
 	}
 
-	/// Send `envelope` to `rid` through `entry`; true if accepted.
-	fn send_via(&mut self, entry: usize, rid: RoutingId, envelope: &[u8]) -> bool {
+	/// Send `envelope` to `rid` through `entry`, one of `entries` (the `ENTRY_SET` hint); true
+	/// if accepted.
+	fn send_via(
+		&mut self,
+		entry: usize,
+		entries: &[usize],
+		rid: RoutingId,
+		envelope: &[u8],
+	) -> bool {
 		let ClientMessage::Request(Request::Send { routing_id, envelope }) = self
 			.wire
 			.client(3, Request::Send { routing_id: rid, envelope: envelope.to_vec() })
@@ -393,10 +401,23 @@ impl Net {
 		};
 		let delivery = Delivery { accepted_at_ms: self.now_ms, envelope };
 		let mut stored_on = Vec::new();
-		for n in &record.body.listen {
-			let Some(&l) = self.index.get(&n.peer_id) else {
-				continue;
-			};
+		let listen: Vec<(usize, PeerIdBytes)> = record
+			.body
+			.listen
+			.iter()
+			.filter_map(|n| self.index.get(&n.peer_id).map(|l| (*l, n.peer_id.clone())))
+			.collect();
+		// Listen nodes that are other entry nodes get the envelope from the sender directly;
+		// when that leaves nothing to do, the hint is ignored (as the engine does).
+		let mut targets: Vec<(usize, PeerIdBytes)> = listen
+			.iter()
+			.filter(|(l, _)| *l == entry || !entries.contains(l))
+			.cloned()
+			.collect();
+		if targets.is_empty() {
+			targets = listen;
+		}
+		for (l, peer_id) in targets {
 			if l == entry {
 				self.store(l, routing_id, delivery.clone());
 			} else {
@@ -418,7 +439,7 @@ impl Net {
 				let duplicate = self.store(l, routing_id, d);
 				self.wire.mesh(4, MeshResponse::Stored { message_id, duplicate });
 			}
-			stored_on.push(n.peer_id.clone());
+			stored_on.push(peer_id);
 		}
 		self.wire.client(3, Response::Sent { message_id: delivery.id(), stored_on });
 		true
@@ -508,8 +529,9 @@ pub fn run(cfg: &SimConfig) -> SimReport {
 		let (frames, bytes) = (net.wire.frames, net.wire.bytes);
 		let had = net.clients[c].received.contains(&id);
 		let mut accepted = false;
-		for entry in rng.distinct(cfg.nodes, cfg.entry_nodes) {
-			accepted |= net.send_via(entry, rid, &envelope);
+		let entries = rng.distinct(cfg.nodes, cfg.entry_nodes);
+		for &entry in &entries {
+			accepted |= net.send_via(entry, &entries, rid, &envelope);
 		}
 		let cost = net.wire.frames - frames;
 		if !accepted {

@@ -73,6 +73,22 @@ fn recipient_offline_response() {
 }
 
 #[test]
+fn send_with_an_entry_set() {
+	let peers = [0xc1, 0xc2]
+		.map(|b| PeerIdBytes::new(vec![0x00, 0x04, b, b, b, b]).expect("in bounds"))
+		.to_vec();
+	let mut envelope = vec![0x01];
+	envelope.extend_from_slice(&[0x22; 32]);
+	envelope.extend_from_slice(&1_750_003_600u64.to_le_bytes());
+	let mut frame =
+		Frame::new(4, Request::Send { routing_id: RoutingId([0x22; 32]), envelope }.into());
+	frame.extensions = vec![EntrySet(peers.clone()).to_extension().expect("in bounds")];
+	check_client("send-with-entry-set", frame.clone());
+	let value = frame.extension(frame::extension::ENTRY_SET).expect("carried");
+	assert_eq!(EntrySet::decode(value), Some(EntrySet(peers)));
+}
+
+#[test]
 fn ack_request_and_its_signing_payload() {
 	check_client("ack-request", Frame::new(3, Request::Ack(signed_ack()).into()));
 	let payload = signed_ack().signing_payload().expect("in bounds");

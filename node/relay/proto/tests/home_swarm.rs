@@ -105,9 +105,10 @@ fn messages_per_delivery_do_not_grow_with_network_size() {
 		assert_eq!(r.duplicate_pushes, r.delivered * (cfg.listen_nodes as u64 - 1));
 	}
 	let per: Vec<f64> = reports.iter().map(|(r, _)| r.per_delivered()).collect();
-	// Local shortcuts (entry node in the home swarm or a listen node) make small networks a
-	// little cheaper; beyond that the cost is flat: 100x the nodes, at most 1.5x the messages,
-	// and 10x the nodes from 100 to 1,000, within 5 %.
-	assert!(per[2] <= per[0] * 1.5, "{per:?}");
+	// Local shortcuts (an entry node in the home swarm, a listen node, or another entry node
+	// that is a listen node: no forward) make small networks cheaper: with 10 nodes, half of the
+	// 5 entry nodes are listen nodes. Beyond that the cost is flat: 100x the nodes, at most 2x
+	// the messages, and 10x the nodes from 100 to 1,000, within 5 %.
+	assert!(per[2] <= per[0] * 2.0, "{per:?}");
 	assert!(per[2] <= per[1] * 1.05, "{per:?}");
 }

@@ -45,6 +45,27 @@ proptest! {
 		);
 	}
 
+	#[test]
+	fn entry_sets_round_trip_inside_a_send_frame(
+		peers in proptest::collection::vec(peer(), 1..=limits::MAX_LISTEN_NODES),
+		r in request(),
+	) {
+		let set = EntrySet(peers);
+		let mut f = Frame::new(3, ClientMessage::Request(r));
+		f.extensions = vec![set.to_extension().expect("in bounds")];
+		let back = Frame::<ClientMessage>::decode(&f.encode().expect("in bounds")).expect("decodes");
+		let value = back.extension(frame::extension::ENTRY_SET).expect("kept");
+		prop_assert_eq!(EntrySet::decode(value), Some(set));
+	}
+
+	/// Any bytes as an entry-set value: never a panic; what decodes re-encodes to itself.
+	#[test]
+	fn entry_set_values_are_total_and_canonical(value in proptest::collection::vec(any::<u8>(), 0..200)) {
+		if let Some(set) = EntrySet::decode(&value) {
+			prop_assert_eq!(set.to_extension().expect("in bounds").value, value);
+		}
+	}
+
 	/// Arbitrary bytes behind a valid header: never a panic, and anything accepted is canonical.
 	#[test]
 	fn arbitrary_bodies_are_total_and_canonical(

@@ -100,6 +100,24 @@ fn extensions_non_critical_are_kept_critical_are_refused() {
 }
 
 #[test]
+fn entry_set_is_non_critical_and_bounded() {
+	assert_eq!(frame::extension::ENTRY_SET & frame::EXTENSION_CRITICAL, 0);
+	let peer = PeerIdBytes::new(vec![0, 4, 1, 2, 3, 4]).expect("in bounds");
+	let too_many = EntrySet(vec![peer.clone(); limits::MAX_LISTEN_NODES + 1]);
+	assert!(too_many.to_extension().is_err(), "more than 16 entries is not encoded");
+	assert!(EntrySet(vec![]).to_extension().is_err(), "an empty set is not encoded");
+	// A value that is not an entry set is ignored by the node (decoded as none), and the frame
+	// carrying it still decodes: the extension is non-critical.
+	for bad in [vec![], vec![0], vec![1], vec![1, 0], vec![1, 1, 7, 9], vec![17; 40]] {
+		assert_eq!(EntrySet::decode(&bad), None, "{bad:?}");
+	}
+	let mut f = Frame::new(5, ClientMessage::Request(Request::Ping { nonce: 1 }));
+	f.extensions = vec![Extension { ty: frame::extension::ENTRY_SET, value: vec![1, 0] }];
+	let b = f.encode().expect("in bounds");
+	assert_eq!(Frame::<ClientMessage>::decode(&b), Ok(f));
+}
+
+#[test]
 fn unordered_extensions_on_the_wire_are_malformed() {
 	let ext: Vec<u8> = [2u16, 1u16]
 		.iter()
