@@ -1,8 +1,9 @@
 //! Fuzz the relay frame decoders of both families: never a panic, `frame_len` agrees with the
-//! decoder, and every accepted frame re-encodes to exactly the input (canonical encoding).
+//! decoder, and every accepted frame re-encodes to exactly the input (canonical encoding). The
+//! extension values the engine reads (the entry set) are decoded too.
 #![no_main]
 
-use ichat_relay_proto::{frame_len, ClientMessage, Frame, MeshMessage};
+use ichat_relay_proto::{frame, frame_len, ClientMessage, EntrySet, Frame, MeshMessage};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -12,6 +13,11 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(f.encode().expect("accepted frames re-encode"), data);
         assert_eq!(frame_len(data), Ok(Some(data.len())));
         assert!(mesh.is_err(), "families are disjoint");
+        if let Some(value) = f.extension(frame::extension::ENTRY_SET) {
+            if let Some(set) = EntrySet::decode(value) {
+                assert_eq!(set.to_extension().expect("decoded sets re-encode").value, value);
+            }
+        }
     }
     if let Ok(f) = &mesh {
         assert_eq!(f.encode().expect("accepted frames re-encode"), data);
