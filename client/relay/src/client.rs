@@ -27,7 +27,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::{
 	net::{self, AddressBook, AddressBookBehaviour, FrameCodec, NodeAddress},
-	now_ms, sign,
+	now_ms,
+	pipe::{PipeError, Pipes},
+	sign,
 };
 
 /// Settings of a [`RelayClient`].
@@ -160,6 +162,7 @@ enum Command {
 pub struct RelayClient {
 	commands: mpsc::Sender<Command>,
 	control: libp2p_stream::Control,
+	pipes: Pipes,
 	book: AddressBook,
 	local_peer_id: PeerId,
 	next_request_id: AtomicU64,
@@ -197,6 +200,7 @@ impl RelayClient {
 		tokio::spawn(run_swarm(swarm, rx));
 		Ok(RelayClient {
 			commands,
+			pipes: Pipes::new(control.clone()),
 			control,
 			book,
 			local_peer_id,
@@ -218,12 +222,18 @@ impl RelayClient {
 	/// Dials `node` (if not connected yet) and waits for the connection.
 	pub async fn connect(&self, node: &NodeAddress) -> Result<(), ClientError> {
 		self.add_node(node);
+		self.dial(node.peer_id).await
+	}
+
+	/// Dials `peer` at the addresses in the book (if not connected yet) and waits for the
+	/// connection.
+	async fn dial(&self, peer: PeerId) -> Result<(), ClientError> {
 		let (reply, rx) = oneshot::channel();
-		self.command(Command::Connect { peer: node.peer_id, reply }).await?;
+		self.command(Command::Connect { peer, reply }).await?;
 		match tokio::time::timeout(self.timeout, rx).await {
 			Ok(Ok(result)) => result,
 			Ok(Err(_)) => Err(ClientError::Stopped),
-			Err(_) => Err(ClientError::Timeout { peer: node.peer_id }),
+			Err(_) => Err(ClientError::Timeout { peer }),
 		}
 	}
 
@@ -253,6 +263,13 @@ impl RelayClient {
 		let frame = Frame { request_id, extensions, message: ClientMessage::from(request) }
 			.encode()
 			.map_err(|e| ClientError::Encode(e.to_string()))?;
+		// A pipe to the node when it speaks the protocol, else one `request-response` stream.
+		let frame =
+			match self.pipes.call(peer, request_id, frame, self.timeout, self.dial(peer)).await {
+				Ok(answer) => return decode_answer(peer, request_id, &answer),
+				Err(PipeError::Failed(e)) => return Err(e),
+				Err(PipeError::Unsupported(frame)) => frame,
+			};
 		let (reply, rx) = oneshot::channel();
 		self.command(Command::Request { peer, frame, reply }).await?;
 		let bytes = match rx.await {
@@ -260,6 +277,19 @@ impl RelayClient {
 			Err(_) => return Err(ClientError::Stopped),
 		};
 		decode_answer(peer, request_id, &bytes)
+	}
+
+	/// Opens a raw stream of `protocol` to `peer` (diagnostics and tests of malformed input).
+	pub async fn open_stream(
+		&self,
+		peer: PeerId,
+		protocol: libp2p::StreamProtocol,
+	) -> Result<libp2p::Stream, ClientError> {
+		let mut control = self.control.clone();
+		tokio::time::timeout(self.timeout, control.open_stream(peer, protocol))
+			.await
+			.map_err(|_| ClientError::Timeout { peer })?
+			.map_err(|e| ClientError::Unreachable { peer, reason: e.to_string() })
 	}
 
 	/// Sends raw bytes as one request frame on the client protocol and returns the raw answer

@@ -18,6 +18,7 @@ pub mod chat;
 mod client;
 mod messenger;
 pub mod net;
+mod pipe;
 pub mod sign;
 
 pub use client::{ClientConfig, ClientError, FetchPage, RelayClient, Sent, Subscription};

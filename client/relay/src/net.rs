@@ -5,6 +5,7 @@
 //! | protocol | carried by | use |
 //! |---|---|---|
 //! | [`CLIENT_PROTOCOL`] `/ichat/relay/1` | `request-response` ([`FrameCodec`]) | one client request, one answer |
+//! | [`PIPE_PROTOCOL`] `/ichat/relay-pipe/1` | a raw stream ([`read_frame`], [`write_frame`]) | any number of client requests and their answers, matched by request id |
 //! | [`MESH_PROTOCOL`] `/ichat/relay-mesh/1` | `request-response` ([`FrameCodec`]) | one node-to-node request, one answer |
 //! | [`SUBSCRIBE_PROTOCOL`] `/ichat/relay-subscribe/1` | a raw stream ([`read_frame`], [`write_frame`]) | one `subscribe`, its `subscribed` answer, then one `pushed` frame per new message |
 
@@ -37,6 +38,8 @@ pub const CLIENT_PROTOCOL: StreamProtocol =
 /// The mesh family: `/ichat/relay-mesh/1`.
 pub const MESH_PROTOCOL: StreamProtocol =
 	StreamProtocol::new(ichat_relay_proto::mesh::PROTOCOL_NAME);
+/// The client family, pipelined: `/ichat/relay-pipe/1`.
+pub const PIPE_PROTOCOL: StreamProtocol = StreamProtocol::new("/ichat/relay-pipe/1");
 /// The push stream of `subscribe`: `/ichat/relay-subscribe/1`.
 pub const SUBSCRIBE_PROTOCOL: StreamProtocol = StreamProtocol::new("/ichat/relay-subscribe/1");
 
@@ -79,6 +82,22 @@ pub async fn read_frame<R: AsyncRead + Unpin>(r: &mut R) -> io::Result<Option<Ve
 		filled += n;
 	}
 	Ok(Some(buf))
+}
+
+/// Writes the frames of `queue` as they come, each burst (whatever is queued by the time the
+/// previous write ends) with one flush, until the queue closes or a write fails.
+pub async fn write_queued<W: AsyncWrite + Unpin>(
+	w: &mut W,
+	queue: &mut tokio::sync::mpsc::Receiver<Vec<u8>>,
+) -> io::Result<()> {
+	while let Some(first) = queue.recv().await {
+		w.write_all(&first).await?;
+		while let Ok(more) = queue.try_recv() {
+			w.write_all(&more).await?;
+		}
+		w.flush().await?;
+	}
+	Ok(())
 }
 
 /// Writes one encoded frame and flushes.

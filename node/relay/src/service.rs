@@ -10,7 +10,7 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use futures::{future::join_all, AsyncReadExt, StreamExt};
+use futures::{future::join_all, AsyncReadExt, AsyncWriteExt, StreamExt};
 use ichat_relay_client::{
 	net::{self, AddressBook, AddressBookBehaviour, FrameCodec},
 	now_ms, NodeAddress,
@@ -281,6 +281,9 @@ pub async fn start(
 	let subscribe_streams = control
 		.accept(net::SUBSCRIBE_PROTOCOL)
 		.map_err(|e| RelayError::Network(format!("subscribe protocol: {e:?}")))?;
+	let pipe_streams = control
+		.accept(net::PIPE_PROTOCOL)
+		.map_err(|e| RelayError::Network(format!("pipe protocol: {e:?}")))?;
 
 	let (commands, command_rx) = mpsc::channel(4_096);
 	let engine = Arc::new(Engine {
@@ -313,6 +316,7 @@ pub async fn start(
 	let (stop, stop_rx) = oneshot::channel();
 	let background = vec![
 		tokio::spawn(accept_subscriptions(engine.clone(), subscribe_streams)),
+		tokio::spawn(accept_pipes(engine.clone(), pipe_streams)),
 		tokio::spawn(ping_peers(engine.clone())),
 		tokio::spawn(sweep(engine.clone())),
 		tokio::spawn(follow_registry(engine.clone(), registry)),
@@ -1026,6 +1030,77 @@ async fn accept_subscriptions(engine: Arc<Engine>, mut streams: libp2p_stream::I
 }
 
 static NEXT_SUBSCRIBER: AtomicU64 = AtomicU64::new(1);
+
+/// Most requests of one pipe handled at once; its reader waits beyond that (backpressure on
+/// the client instead of `Busy`).
+const PIPE_IN_FLIGHT: usize = 64;
+
+async fn accept_pipes(engine: Arc<Engine>, mut streams: libp2p_stream::IncomingStreams) {
+	while let Some((peer, stream)) = streams.next().await {
+		tokio::spawn(engine.clone().serve_pipe(peer, stream));
+	}
+}
+
+impl Engine {
+	/// Serves a pipe: reads request frames one after another, handles each on its own task
+	/// (within the pipe's and the node's concurrency limits) and writes each answer as it is
+	/// ready, so answers may overtake each other; the client matches them by request id. A
+	/// refused header (unknown version, a length over its limit) is answered and ends the pipe,
+	/// as the stream cannot be resynchronised; any other malformed frame is answered and the
+	/// pipe goes on.
+	async fn serve_pipe(self: Arc<Self>, peer: PeerId, stream: libp2p::Stream) {
+		let (mut reader, mut writer) = stream.split();
+		let (tx, mut rx) = mpsc::channel::<Vec<u8>>(PIPE_IN_FLIGHT);
+		// Reader and writer run in this one task. Yamux wakes one task per stream when its
+		// outgoing queue frees up, and the read side queues window updates on that same queue:
+		// with the writer on a task of its own, a burst of requests left the writer waiting for
+		// a wake-up that went to the reader, for ever.
+		let read = async move {
+			let in_flight = Arc::new(Semaphore::new(PIPE_IN_FLIGHT));
+			loop {
+				let bytes = match net::read_frame(&mut reader).await {
+					Ok(Some(bytes)) => bytes,
+					Ok(None) => break,
+					Err(e) => {
+						tracing::debug!(target: LOG, %peer, error = %e, "pipe read failed");
+						break;
+					},
+				};
+				let whole = ichat_relay_proto::frame_len(&bytes) == Ok(Some(bytes.len()));
+				let Ok(slot) = in_flight.clone().acquire_owned().await else { break };
+				match self.permits.clone().try_acquire_owned() {
+					Ok(permit) => {
+						let (engine, tx) = (self.clone(), tx.clone());
+						tokio::spawn(async move {
+							let answer = engine.handle_client(&bytes).await;
+							drop((permit, slot));
+							let _ = tx.send(answer).await;
+						});
+					},
+					Err(_) => {
+						let busy = err(ErrorCode::Busy, 100, "node busy");
+						let _ = tx.send(client_frame(&bytes, Err(busy))).await;
+					},
+				}
+				if !whole {
+					tracing::debug!(target: LOG, %peer, "refused frame header: pipe closed");
+					break;
+				}
+			}
+			// Answers still being worked on hold clones of the queue's sender; the writer ends
+			// after the last one.
+		};
+		let write = async move {
+			match net::write_queued(&mut writer, &mut rx).await {
+				Ok(()) => {
+					let _ = writer.close().await;
+				},
+				Err(e) => tracing::debug!(target: LOG, %peer, error = %e, "pipe write failed"),
+			}
+		};
+		futures::future::join(read, write).await;
+	}
+}
 
 impl Engine {
 	async fn serve_subscription(self: Arc<Self>, stream: libp2p::Stream) -> std::io::Result<()> {

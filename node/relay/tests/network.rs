@@ -433,3 +433,77 @@ async fn the_mesh_admits_only_registry_peers_and_follows_registry_changes() {
 	alice_m.close();
 	net.shutdown().await;
 }
+
+/// The pipe (`/ichat/relay-pipe/1`): many requests on one stream, answers matched by request
+/// id; a malformed frame is answered and the pipe goes on; a refused header is answered and
+/// ends the pipe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_pipe_carries_many_requests_and_survives_malformed_frames() {
+	use futures::AsyncWriteExt;
+	use ichat_relay_client::net;
+	use ichat_relay_proto::{ClientMessage, Frame, VERSION};
+
+	let net_ = Net::start(1, |_| {}).await;
+	let node = net_.address(0);
+	let client = RelayClient::start(ClientConfig::default()).expect("client");
+	client.connect(&node).await.expect("connects");
+	let mut pipe = client.open_stream(node.peer_id, net::PIPE_PROTOCOL).await.expect("pipe");
+	let ping = |id: u64| {
+		Frame::new(id, ClientMessage::Request(Request::Ping { nonce: id * 7 }))
+			.encode()
+			.expect("ok")
+	};
+	let answer = |bytes: &[u8]| Frame::<ClientMessage>::decode(bytes).expect("an answer frame");
+
+	// 1,000 requests written in one write before reading anything (the burst that once stalled
+	// the node's writer): 1,000 answers, each to its id.
+	let mut burst = Vec::new();
+	for id in 1..=1_000 {
+		burst.extend(ping(id));
+	}
+	pipe.write_all(&burst).await.expect("write");
+	pipe.flush().await.expect("flush");
+	let mut seen = std::collections::HashSet::new();
+	for _ in 0..1_000 {
+		let f = answer(&net::read_frame(&mut pipe).await.expect("read").expect("a frame"));
+		match f.message {
+			ClientMessage::Response(Response::Pong { nonce, .. }) => {
+				assert_eq!(nonce, f.request_id * 7, "answer matched to its request")
+			},
+			other => panic!("unexpected {other:?}"),
+		}
+		assert!(seen.insert(f.request_id), "one answer per request");
+	}
+	assert_eq!(seen.len(), 1_000);
+
+	// A malformed body (a ping with 3 bytes of nonce): `Malformed`, and the pipe goes on.
+	let mut bad = ping(500);
+	bad.truncate(bad.len() - 5);
+	bad[12..16].copy_from_slice(&3u32.to_le_bytes());
+	net::write_frame(&mut pipe, &bad).await.expect("write");
+	let f = answer(&net::read_frame(&mut pipe).await.expect("read").expect("a frame"));
+	assert_eq!(f.request_id, 500);
+	assert!(
+		matches!(f.message, ClientMessage::Response(Response::Error(ref e)) if e.code == ErrorCode::Malformed),
+		"{f:?}"
+	);
+	net::write_frame(&mut pipe, &ping(501)).await.expect("write");
+	let f = answer(&net::read_frame(&mut pipe).await.expect("read").expect("a frame"));
+	assert_eq!(f.request_id, 501);
+
+	// A header of an unknown version: `UnsupportedVersion`, then the node closes the pipe.
+	let mut future = ping(502);
+	future[0] = VERSION + 1;
+	net::write_frame(&mut pipe, &future).await.expect("write");
+	let f = answer(&net::read_frame(&mut pipe).await.expect("read").expect("a frame"));
+	assert!(
+		matches!(f.message, ClientMessage::Response(Response::Error(ref e)) if e.code == ErrorCode::UnsupportedVersion),
+		"{f:?}"
+	);
+	let end = tokio::time::timeout(Duration::from_secs(5), net::read_frame(&mut pipe)).await;
+	assert!(matches!(end, Ok(Ok(None)) | Ok(Err(_))), "pipe closed after a refused header");
+
+	// The node still serves, on a new pipe and through the typed client.
+	client.ping(node.peer_id).await.expect("still serving");
+	net_.shutdown().await;
+}
