@@ -433,6 +433,23 @@ async fn run_swarm(
 	tracing::info!(target: LOG, peer_id = %engine.local, "relay stopped");
 }
 
+/// The framing of `envelope`, checked to be addressed to `routing`.
+fn peek_envelope(
+	routing: &RoutingId,
+	envelope: &[u8],
+) -> Result<ichat_crypto::envelope::EnvelopeInfo, ErrorReply> {
+	let info = ichat_crypto::envelope::peek(envelope)
+		.map_err(|e| err(ErrorCode::InvalidEnvelope, 0, &format!("envelope: {e}")))?;
+	if info.header.routing_id.0 != routing.0 {
+		return Err(err(
+			ErrorCode::InvalidEnvelope,
+			0,
+			"envelope routing id differs from the request's",
+		));
+	}
+	Ok(info)
+}
+
 /// The request id of a frame, or 0 if it is too short to have one.
 fn request_id_of(bytes: &[u8]) -> u64 {
 	ichat_relay_proto::HeaderPrefix::peek(bytes).map_or(0, |h| h.request_id)
@@ -769,15 +786,7 @@ impl Engine {
 		envelope: Vec<u8>,
 		entries: Option<EntrySet>,
 	) -> Result<Response, ErrorReply> {
-		let info = ichat_crypto::envelope::peek(&envelope)
-			.map_err(|e| err(ErrorCode::InvalidEnvelope, 0, &format!("envelope: {e}")))?;
-		if info.header.routing_id.0 != routing.0 {
-			return Err(err(
-				ErrorCode::InvalidEnvelope,
-				0,
-				"envelope routing id differs from the request's",
-			));
-		}
+		let info = peek_envelope(&routing, &envelope)?;
 		let now = now_ms();
 		if info.header.expiry.saturating_mul(1000) <= now {
 			return Err(err(ErrorCode::InvalidEnvelope, 0, "envelope already expired"));
@@ -894,15 +903,7 @@ impl Engine {
 		accepted_at_ms: u64,
 		envelope: Vec<u8>,
 	) -> Result<MeshResponse, ErrorReply> {
-		let info = ichat_crypto::envelope::peek(&envelope)
-			.map_err(|e| err(ErrorCode::InvalidEnvelope, 0, &format!("envelope: {e}")))?;
-		if info.header.routing_id.0 != routing.0 {
-			return Err(err(
-				ErrorCode::InvalidEnvelope,
-				0,
-				"envelope routing id differs from the request's",
-			));
-		}
+		let info = peek_envelope(&routing, &envelope)?;
 		let now = now_ms();
 		let ttl = self.config.unread_ttl.as_millis() as u64;
 		// The lifetime counts from acceptance by the entry node, whose clock may differ a little.
