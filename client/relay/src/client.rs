@@ -11,7 +11,7 @@ use futures::{Stream, StreamExt};
 use ichat_crypto::{Account, ChatKeyBinding};
 use ichat_relay_proto::{
 	AckBody, ClientMessage, Delivery, EntrySet, ErrorCode, ErrorReply, Extension, FetchBody, Frame,
-	MessageId, NodeAddr, NodeInfo, PeerIdBytes, PresenceBody, Request, Response, RoutingId,
+	MessageId, NodeAddr, NodeInfo, PeerIdBytes, PresenceBody, Request, Response, RoutingId, Signed,
 	SubscribeBody,
 };
 use libp2p::{
@@ -339,19 +339,8 @@ impl RelayClient {
 			.and_then(|s| <[u8; 32]>::try_from(s).ok())
 			.map(RoutingId)
 			.ok_or_else(|| ClientError::Encode("envelope shorter than its header".into()))?;
-		let mut extensions = Vec::new();
-		if !entries.is_empty() {
-			let peers = entries
-				.iter()
-				.map(|p| PeerIdBytes::new(p.to_bytes()))
-				.collect::<Result<Vec<_>, _>>()
-				.map_err(|e| ClientError::Encode(e.to_string()))?;
-			extensions.push(
-				EntrySet(peers).to_extension().map_err(|e| ClientError::Encode(e.to_string()))?,
-			);
-		}
 		match self
-			.request_with(peer, Request::Send { routing_id, envelope }, extensions)
+			.request_with(peer, Request::Send { routing_id, envelope }, entry_set(entries)?)
 			.await?
 		{
 			Response::Sent { message_id, stored_on } => Ok(Sent {
@@ -446,9 +435,21 @@ impl RelayClient {
 		account: &Account,
 		ids: Vec<MessageId>,
 	) -> Result<u16, ClientError> {
-		let signed = sign::sign(account, AckBody { ids }, now_ms())
-			.map_err(|e| ClientError::Encode(e.to_string()))?;
-		match self.request(peer, Request::Ack(signed)).await? {
+		self.ack_signed(peer, sign_ack(account, ids)?, &[]).await
+	}
+
+	/// `ack` of an already signed body (see [`sign_ack`]) through `peer`, telling it every node
+	/// the client sends this same ack to (`entries`, `peer` among them; extension `ENTRY_SET`):
+	/// the node then deletes its own copies and leaves replication to the client. An empty
+	/// `entries` sends no hint: the node also replicates the ack to every other listen node of
+	/// the recipient's presence record.
+	pub async fn ack_signed(
+		&self,
+		peer: PeerId,
+		signed: Signed<AckBody>,
+		entries: &[PeerId],
+	) -> Result<u16, ClientError> {
+		match self.request_with(peer, Request::Ack(signed), entry_set(entries)?).await? {
 			Response::Acked { deleted } => Ok(deleted),
 			other => Err(unexpected(peer, &other)),
 		}
@@ -502,6 +503,25 @@ impl RelayClient {
 		});
 		Ok(Subscription { peer, unread, deliveries: deliveries.boxed() })
 	}
+}
+
+/// A signed `ack` body for `ids`, to send to one or more nodes ([`RelayClient::ack_signed`]).
+/// Each node accepts it once.
+pub fn sign_ack(account: &Account, ids: Vec<MessageId>) -> Result<Signed<AckBody>, ClientError> {
+	sign::sign(account, AckBody { ids }, now_ms()).map_err(|e| ClientError::Encode(e.to_string()))
+}
+
+/// The `ENTRY_SET` extension naming `entries`; none for an empty list.
+fn entry_set(entries: &[PeerId]) -> Result<Vec<Extension>, ClientError> {
+	if entries.is_empty() {
+		return Ok(Vec::new());
+	}
+	let peers = entries
+		.iter()
+		.map(|p| PeerIdBytes::new(p.to_bytes()))
+		.collect::<Result<Vec<_>, _>>()
+		.map_err(|e| ClientError::Encode(e.to_string()))?;
+	Ok(vec![EntrySet(peers).to_extension().map_err(|e| ClientError::Encode(e.to_string()))?])
 }
 
 fn unexpected(peer: PeerId, answer: &Response) -> ClientError {

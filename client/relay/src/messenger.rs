@@ -482,18 +482,40 @@ impl Messenger {
 		report
 	}
 
-	/// Burn after reading: acknowledges `ids` on one node in use, which deletes them and has the
-	/// recipient's other listen nodes delete them (`replicate-ack`); the next node is tried if
-	/// it fails. Returns how many messages that node deleted.
+	/// Burn after reading: acknowledges `ids` on every node in use (the listen nodes of this
+	/// client's presence record) at once, with one signature, naming them all (the `ENTRY_SET`
+	/// hint), so each deletes its copy and none needs to replicate the ack. If some of them
+	/// fail, a fresh ack without the hint goes to one that answered, which replicates it to
+	/// every listen node of the presence record, the failed ones included. Returns the most
+	/// messages one node deleted.
 	pub async fn ack(&self, ids: Vec<MessageId>) -> Result<u32, ClientError> {
+		let nodes = self.in_use();
+		let signed = crate::sign_ack(&self.account, ids.clone())?;
+		let results =
+			join_all(nodes.iter().map(|p| self.client.ack_signed(*p, signed.clone(), &nodes)))
+				.await;
 		let mut last = ClientError::Stopped;
-		for peer in self.in_use() {
-			match self.client.ack(peer, &self.account, ids.clone()).await {
-				Ok(n) => return Ok(u32::from(n)),
+		let mut deleted = None;
+		let mut answered = Vec::new();
+		for (peer, result) in nodes.iter().zip(results) {
+			match result {
+				Ok(n) => {
+					deleted = deleted.max(Some(u32::from(n)));
+					answered.push(*peer);
+				},
 				Err(e) => last = e,
 			}
 		}
-		Err(last)
+		let Some(deleted) = deleted else { return Err(last) };
+		if answered.len() < nodes.len() {
+			let signed = crate::sign_ack(&self.account, ids)?;
+			for peer in answered {
+				if self.client.ack_signed(peer, signed.clone(), &[]).await.is_ok() {
+					break;
+				}
+			}
+		}
+		Ok(deleted)
 	}
 
 	/// Stops the maintenance task and every subscription.

@@ -10,33 +10,39 @@ use ichat_relay_proto::{
 };
 
 /// Remembers the (account, nonce) pairs accepted in the last two minutes.
+///
+/// Bounded twice: per account (so one busy account cannot take the whole cache) and in total
+/// (16 bytes per pair plus the map's overhead), so its memory has a fixed ceiling.
 #[derive(Debug)]
 pub struct ReplayCache {
 	per_account: usize,
-	max_accounts: usize,
+	max_pairs: usize,
+	pairs: usize,
 	seen: HashMap<AccountId, VecDeque<(u64, u64)>>,
 }
 
 impl ReplayCache {
-	/// A cache keeping at most `per_account` pairs per account and `max_accounts` accounts.
-	pub fn new(per_account: usize, max_accounts: usize) -> Self {
-		ReplayCache { per_account, max_accounts, seen: HashMap::new() }
+	/// A cache keeping at most `per_account` pairs per account and `max_pairs` in all.
+	pub fn new(per_account: usize, max_pairs: usize) -> Self {
+		ReplayCache { per_account, max_pairs, pairs: 0, seen: HashMap::new() }
 	}
 
 	/// Records the pair, or refuses it as `Replay` (seen) or `RateLimited` (the account's share
 	/// of the window is used up, or the cache is full).
 	pub fn check(&mut self, account: &AccountId, nonce: u64, now_ms: u64) -> Result<(), ErrorCode> {
-		let horizon = now_ms.saturating_sub(2 * TIMESTAMP_WINDOW_MS);
-		if !self.seen.contains_key(account) && self.seen.len() >= self.max_accounts {
+		if self.pairs >= self.max_pairs {
 			self.purge(now_ms);
-			if self.seen.len() >= self.max_accounts {
+			if self.pairs >= self.max_pairs {
 				return Err(ErrorCode::RateLimited);
 			}
 		}
+		let horizon = now_ms.saturating_sub(2 * TIMESTAMP_WINDOW_MS);
 		let entries = self.seen.entry(*account).or_default();
+		let before = entries.len();
 		while entries.front().is_some_and(|(_, at)| *at < horizon) {
 			entries.pop_front();
 		}
+		self.pairs -= before - entries.len();
 		if entries.iter().any(|(n, _)| *n == nonce) {
 			return Err(ErrorCode::Replay);
 		}
@@ -44,18 +50,32 @@ impl ReplayCache {
 			return Err(ErrorCode::RateLimited);
 		}
 		entries.push_back((nonce, now_ms));
+		self.pairs += 1;
 		Ok(())
 	}
 
 	/// Drops pairs older than the window.
 	pub fn purge(&mut self, now_ms: u64) {
 		let horizon = now_ms.saturating_sub(2 * TIMESTAMP_WINDOW_MS);
+		let mut pairs = 0;
 		self.seen.retain(|_, e| {
 			while e.front().is_some_and(|(_, at)| *at < horizon) {
 				e.pop_front();
 			}
+			pairs += e.len();
 			!e.is_empty()
 		});
+		self.pairs = pairs;
+	}
+
+	/// How many pairs it holds.
+	pub fn len(&self) -> usize {
+		self.pairs
+	}
+
+	/// Whether it holds no pair.
+	pub fn is_empty(&self) -> bool {
+		self.pairs == 0
 	}
 }
 
@@ -236,7 +256,7 @@ mod tests {
 
 	#[test]
 	fn replay_cache_refuses_repeats_and_floods() {
-		let mut c = ReplayCache::new(3, 2);
+		let mut c = ReplayCache::new(3, 4);
 		let a = AccountId([1; 32]);
 		assert_eq!(c.check(&a, 1, 1_000_000), Ok(()));
 		assert_eq!(c.check(&a, 1, 1_000_001), Err(ErrorCode::Replay));
@@ -244,10 +264,20 @@ mod tests {
 		assert_eq!(c.check(&a, 3, 1_000_003), Ok(()));
 		assert_eq!(c.check(&a, 4, 1_000_004), Err(ErrorCode::RateLimited));
 		// After the window the nonce is forgotten (rule 2 refuses such a request anyway).
-		assert_eq!(c.check(&a, 1, 1_000_000 + 2 * TIMESTAMP_WINDOW_MS + 1), Ok(()));
+		assert_eq!(c.check(&a, 1, 1_000_004 + 2 * TIMESTAMP_WINDOW_MS), Ok(()));
+		assert_eq!(c.len(), 1, "the expired pairs were dropped");
+		// The total bound: 4 pairs in all.
 		let b = AccountId([2; 32]);
 		let d = AccountId([3; 32]);
-		assert_eq!(c.check(&b, 1, 1_200_000), Ok(()));
-		assert_eq!(c.check(&d, 1, 1_200_000), Err(ErrorCode::RateLimited));
+		let at = 1_000_005 + 2 * TIMESTAMP_WINDOW_MS;
+		assert_eq!(c.check(&b, 1, at), Ok(()));
+		assert_eq!(c.check(&b, 2, at), Ok(()));
+		assert_eq!(c.check(&d, 1, at), Ok(()));
+		assert_eq!(c.len(), 4);
+		assert_eq!(c.check(&d, 2, at), Err(ErrorCode::RateLimited), "the cache is full");
+		// Once the old pairs expire there is room again.
+		let later = at + 2 * TIMESTAMP_WINDOW_MS + 1;
+		assert_eq!(c.check(&d, 2, later), Ok(()));
+		assert_eq!(c.len(), 1);
 	}
 }

@@ -41,6 +41,13 @@ use crate::{
 
 const LOG: &str = "relay";
 
+/// Signed requests one account may have accepted by one node within the replay window (120 s):
+/// about 34 a second, far above what a person reading messages sends, and room for a busy
+/// client's acks (a client acks what it has read in one request).
+const REPLAY_PER_ACCOUNT: usize = 4_096;
+/// Seen (account, nonce) pairs a node keeps in all (16 bytes each, about 32 MB at most).
+const REPLAY_PAIRS: usize = 2_000_000;
+
 /// Settings of a relay.
 #[derive(Debug, Clone)]
 pub struct RelayConfig {
@@ -292,7 +299,7 @@ pub async fn start(
 		store: store.clone(),
 		registry: registry.clone(),
 		presence: Mutex::new(PresenceTable::new(config.max_presence_records)),
-		replay: Mutex::new(ReplayCache::new(256, 1_000_000)),
+		replay: Mutex::new(ReplayCache::new(REPLAY_PER_ACCOUNT, REPLAY_PAIRS)),
 		tombstones: Mutex::new(Tombstones::new(10 * 60 * 1000, 1_000_000)),
 		subscribers: Mutex::new(HashMap::new()),
 		peers: Mutex::new(HashMap::new()),
@@ -557,7 +564,8 @@ impl Engine {
 		client_frame(bytes, answer)
 	}
 
-	/// Serves one client request; `entries` is the `ENTRY_SET` hint of a `send`, if any.
+	/// Serves one client request; `entries` is the `ENTRY_SET` hint of a `send` or an `ack`, if
+	/// any.
 	async fn client_request(
 		&self,
 		request: Request,
@@ -598,7 +606,11 @@ impl Engine {
 			Request::Ack(signed) => {
 				guard::check_signed(&signed, &self.replay, now)?;
 				let deleted = self.ack_local(&signed).await?;
-				self.replicate_ack(signed).await;
+				// With a hint naming this node, the client acks on each node it names itself and
+				// replication is left to it (docs/protocol/relay.md, section 3).
+				if self.hinted_peers(entries).is_empty() {
+					self.replicate_ack(signed).await;
+				}
 				Ok(Response::Acked { deleted })
 			},
 		}
@@ -883,10 +895,7 @@ impl Engine {
 			.collect::<HashSet<_>>()
 			.into_iter()
 			.collect();
-		let others: HashSet<PeerId> = entries
-			.map(|set| set.0.iter().filter_map(|p| PeerId::from_bytes(p.as_bytes()).ok()).collect())
-			.filter(|set: &HashSet<PeerId>| set.contains(&self.local))
-			.unwrap_or_default();
+		let others = self.hinted_peers(entries);
 		let (targets, spared): (Vec<PeerId>, Vec<PeerId>) =
 			listen.into_iter().partition(|p| *p == self.local || !others.contains(p));
 		if targets.is_empty() {
@@ -894,6 +903,15 @@ impl Engine {
 		} else {
 			(targets, spared)
 		}
+	}
+
+	/// The nodes of an `ENTRY_SET` hint, which the client sent the same request to itself; empty
+	/// without a hint or when the hint does not name this node (then it is not about this copy).
+	fn hinted_peers(&self, entries: Option<EntrySet>) -> HashSet<PeerId> {
+		entries
+			.map(|set| set.0.iter().filter_map(|p| PeerId::from_bytes(p.as_bytes()).ok()).collect())
+			.filter(|set: &HashSet<PeerId>| set.contains(&self.local))
+			.unwrap_or_default()
 	}
 
 	/// Stores a message as unread here and pushes it to the recipient's subscriptions.

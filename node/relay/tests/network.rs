@@ -187,6 +187,87 @@ async fn an_entry_set_hint_spares_forwards_to_listen_nodes_the_sender_reaches_it
 	net.shutdown().await;
 }
 
+/// The `ENTRY_SET` hint on an `ack`: a node it names deletes its own copy and leaves the others
+/// to the client, which acks on each node it named; without the hint (or with one that does
+/// not name the node) the node replicates the ack to every other listen node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_ack_naming_its_nodes_is_not_replicated_and_one_without_is() {
+	let net = Net::start(6, |_| {}).await;
+	let (alice, bob) = (account("//Alice"), account("//Bob"));
+	let (alice_m, _alice_rx) = Messenger::start(alice.clone(), net.addresses(), messenger_config())
+		.await
+		.expect("alice");
+	let (bob_m, _bob_rx) = Messenger::start(bob.clone(), net.addresses(), messenger_config())
+		.await
+		.expect("bob");
+	let listen = alice_m.in_use();
+	assert_eq!(listen.len(), 5);
+	let client = RelayClient::start(ClientConfig::default()).expect("client");
+	for node in net.addresses() {
+		client.add_node(&node);
+	}
+	let holders = |id: &MessageId| -> Vec<libp2p::PeerId> {
+		let mut v: Vec<libp2p::PeerId> = (0..6)
+			.filter(|i| net.handle(*i).store().contains(id).expect("store"))
+			.map(|i| net.address(i).peer_id)
+			.collect();
+		v.sort();
+		v
+	};
+	let mut ids = Vec::new();
+	for text in ["one", "two", "three", "four", "five"] {
+		let report = send_text(&bob_m, &bob, &alice_m, text).await;
+		let id = report.message_id.expect("accepted");
+		assert_eq!(holders(&id).len(), 5, "stored on alice's 5 nodes: {report:?}");
+		ids.push(id);
+	}
+
+	// One signed ack, sent to each listen node in turn naming them all: each deletes only its
+	// own copy, and the last one sent burns the last copy.
+	let signed = ichat_relay_client::sign_ack(&alice, vec![ids[0]]).expect("signed");
+	for (n, node) in listen.iter().enumerate() {
+		assert_eq!(client.ack_signed(*node, signed.clone(), &listen).await.expect("acked"), 1);
+		let mut left = listen[n + 1..].to_vec();
+		left.sort();
+		assert_eq!(holders(&ids[0]), left, "after the ack on listen node {n}");
+	}
+
+	// Without a hint the node replicates to every other listen node.
+	assert_eq!(client.ack(listen[0], &alice, vec![ids[1]]).await.expect("acked"), 1);
+	assert!(holders(&ids[1]).is_empty());
+
+	// A hint that does not name the receiving node is not about this copy: ignored.
+	let signed = ichat_relay_client::sign_ack(&alice, vec![ids[2]]).expect("signed");
+	assert_eq!(client.ack_signed(listen[0], signed, &listen[1..]).await.expect("acked"), 1);
+	assert!(holders(&ids[2]).is_empty());
+
+	// The Messenger acks on all its nodes at once with the hint: nothing is left anywhere, and
+	// each node deleted its own copy (no replicate-ack was needed).
+	let acked_before: f64 = (0..6).map(|i| net.metric(i, "ichat_relay_acked_total")).sum();
+	assert_eq!(alice_m.ack(vec![ids[3]]).await.expect("acked"), 1);
+	assert!(holders(&ids[3]).is_empty());
+	let acked: f64 = (0..6).map(|i| net.metric(i, "ichat_relay_acked_total")).sum();
+	assert_eq!(acked - acked_before, 5.0);
+
+	// When one of its nodes refuses the ack (here: alice used up her share of signed requests
+	// on it), the Messenger has a node that accepted it replicate a fresh ack to every listen
+	// node, the refusing one included (`replicate-ack` is not rate limited).
+	let busy = listen[0];
+	let mut refused = false;
+	while !refused {
+		let answers =
+			futures::future::join_all((0..64).map(|_| client.fetch(busy, &alice, 0, 1))).await;
+		refused = answers
+			.iter()
+			.any(|a| matches!(a, Err(e) if e.code() == Some(ErrorCode::RateLimited)));
+	}
+	assert_eq!(alice_m.ack(vec![ids[4]]).await.expect("acked"), 1);
+	assert!(holders(&ids[4]).is_empty(), "left on {:?}", holders(&ids[4]));
+	alice_m.close();
+	bob_m.close();
+	net.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn with_four_of_five_listen_nodes_killed_delivery_still_succeeds() {
 	let mut net = Net::start(7, |_| {}).await;
