@@ -4,6 +4,7 @@
 # < 99.9 %) and W2 (1,000,000 unread messages: disk and heap per message). Figures go to
 # docs/performance.md. Extra arguments go to the harness:
 #   --w1-only | --w2-only   --w2-messages N (default 1000000)   --step-secs S (default 3)
+#   --rate R (one W1 step at R msgs/s, for profiling)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ICHAT_ROOT"

@@ -15,6 +15,11 @@ mod relay;
 mod rpc;
 mod service;
 
+/// jemalloc, as Polkadot's node uses: under the relay's load glibc's malloc spent a few percent
+/// of the CPU growing and shrinking its per-thread arenas (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> sc_cli::Result<()> {
 	command::run()
 }

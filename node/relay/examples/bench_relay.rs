@@ -5,14 +5,17 @@
 //!   1 KiB envelopes (the 1,024-byte padding bucket: 1,125 bytes on the wire), each message
 //!   sent through 5 entry nodes. The offered rate rises step by step until p99 latency (send
 //!   to first copy received) exceeds 50 ms or delivery falls below 99.9 %. Prints every step,
-//!   the knee, p50/p99 at 1,000 msgs/s, and CPU per message.
+//!   the knee, p50/p99 at 1,000 msgs/s, and CPU per message: the relays' own (they run on
+//!   their own runtime, threads `relay-*` and `rocksdb*`) and the whole process's. Recipients
+//!   burn what they have read with one `ack` at most every 50 ms.
 //! * **W2, unread store**: N (1,000,000) unread 1 KiB envelopes for 10,000 recipients in the
 //!   store; prints disk bytes and heap bytes per unread message.
 //!
-//! Usage: `bench_relay [--w1-only|--w2-only] [--w2-messages N] [--step-secs S]`
+//! Usage: `bench_relay [--w1-only|--w2-only] [--w2-messages N] [--step-secs S] [--rate R]`
+//! (`--rate R` measures one W1 step at R msgs/s, for profiling).
 
 use std::{
-	alloc::{GlobalAlloc, Layout, System},
+	alloc::{GlobalAlloc, Layout},
 	collections::HashMap,
 	sync::{
 		atomic::{AtomicU64, AtomicUsize, Ordering},
@@ -36,14 +39,16 @@ unsafe impl GlobalAlloc for Counting {
 	unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
 		HEAP.fetch_add(layout.size(), Ordering::Relaxed);
 		// SAFETY: same layout, forwarded.
-		unsafe { System.alloc(layout) }
+		unsafe { JEMALLOC.alloc(layout) }
 	}
 	unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
 		HEAP.fetch_sub(layout.size(), Ordering::Relaxed);
 		// SAFETY: `ptr` came from `alloc` with `layout`.
-		unsafe { System.dealloc(ptr, layout) }
+		unsafe { JEMALLOC.dealloc(ptr, layout) }
 	}
 }
+
+static JEMALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -59,6 +64,30 @@ fn cpu_us() -> u64 {
 	};
 	let tv = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
 	tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// CPU time (user + system, nanoseconds) of this process's threads, split into the relays'
+/// threads (the relay runtime's workers, the stores' writer threads, RocksDB's threads) and
+/// everything else (the clients' runtime, `futures-timer`'s thread, shared by both and so
+/// counted with the clients). Read from `/proc/self/task/*/schedstat`.
+fn thread_cpu_ns() -> (u64, u64) {
+	let (mut relay, mut other) = (0, 0);
+	let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return (0, 0) };
+	for task in tasks.flatten() {
+		let path = task.path();
+		let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+		let ns = std::fs::read_to_string(path.join("schedstat"))
+			.ok()
+			.and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
+			.unwrap_or(0);
+		let comm = comm.trim();
+		if comm.starts_with("relay-") || comm.starts_with("rocksdb") {
+			relay += ns;
+		} else {
+			other += ns;
+		}
+	}
+	(relay, other)
 }
 
 fn account(suri: &str) -> Arc<Account> {
@@ -80,6 +109,8 @@ struct Step {
 	p50: Duration,
 	p99: Duration,
 	cpu_per_msg_us: f64,
+	/// CPU of the relays' threads only, per message, all 5 relays together.
+	server_cpu_per_msg_us: f64,
 }
 
 const NODES: usize = 5;
@@ -88,10 +119,18 @@ const RECIPIENTS: usize = 8;
 /// Largest body that still pads to the 1,024-byte bucket.
 const BODY_LEN: usize = 800;
 
-async fn w1(step_secs: u64) {
+async fn w1(step_secs: u64, only_rate: Option<u64>) {
 	println!("W1 online push: {NODES} relays, {SENDERS} senders, {RECIPIENTS} recipients, 1 KiB envelopes, 5 entry nodes per message");
 	let dir = tempfile::tempdir().expect("tempdir");
 	let (registry_tx, _) = registry::channel(RegistrySnapshot::default());
+	// The relays run on their own runtime (threads named `relay-rt`), the clients on this
+	// one, so that the server's CPU time can be told apart from the clients'.
+	let relay_rt = tokio::runtime::Builder::new_multi_thread()
+		.worker_threads(2)
+		.thread_name("relay-rt")
+		.enable_all()
+		.build()
+		.expect("relay runtime");
 	let mut handles = Vec::new();
 	for i in 0..NODES {
 		let keypair = libp2p::identity::Keypair::generate_ed25519();
@@ -100,8 +139,13 @@ async fn w1(step_secs: u64) {
 			vec!["/ip4/127.0.0.1/tcp/0".parse().expect("addr")],
 			dir.path().join(format!("node{i}")),
 		);
-		handles
-			.push(ichat_relay::start(config, registry_tx.subscribe(), None).await.expect("relay"));
+		let registry = registry_tx.subscribe();
+		let handle = relay_rt
+			.spawn(async move { ichat_relay::start(config, registry, None).await })
+			.await
+			.expect("relay task")
+			.expect("relay");
+		handles.push(handle);
 	}
 	let nodes: Vec<NodeAddress> = handles.iter().map(|h| h.node_address()).collect();
 	registry_tx.send_replace(Arc::new(RegistrySnapshot { session: 0, nodes: nodes.clone() }));
@@ -115,26 +159,14 @@ async fn w1(step_secs: u64) {
 			.await
 			.expect("recipient connects");
 		let arrivals = arrivals.clone();
-		let acker = m.clone();
+		let (read_tx, read_rx) = tokio::sync::mpsc::unbounded_channel();
 		tokio::spawn(async move {
 			while let Some(msg) = rx.recv().await {
-				// Burn after reading, as a client does (keeps the mailbox bounded): one `ack`
-				// for whatever has arrived by now (one message when idle, a batch under load).
-				let mut ids = vec![msg.message_id];
-				while let Ok(more) = rx.try_recv() {
-					ids.push(more.message_id);
-					if ids.len() == ichat_relay_proto::limits::MAX_ACK_IDS {
-						break;
-					}
-				}
-				let now = Instant::now();
-				lock(&arrivals).extend(ids.iter().map(|id| (*id, now)));
-				let acker = acker.clone();
-				tokio::spawn(async move {
-					let _ = acker.ack(ids).await;
-				});
+				lock(&arrivals).insert(msg.message_id, Instant::now());
+				let _ = read_tx.send(msg.message_id);
 			}
 		});
+		tokio::spawn(burn_what_was_read(m.clone(), read_rx));
 		recipients.push((who, m));
 	}
 	let mut senders = Vec::new();
@@ -154,7 +186,7 @@ async fn w1(step_secs: u64) {
 	let body = "x".repeat(BODY_LEN);
 
 	let mut steps = Vec::new();
-	let mut rate = 250u64;
+	let mut rate = only_rate.unwrap_or(250);
 	loop {
 		let total = (rate * step_secs) as usize;
 		// Seal before the clock starts: the relays are measured, not the sender's crypto.
@@ -167,7 +199,9 @@ async fn w1(step_secs: u64) {
 			.collect();
 		assert_eq!(envelopes[0].1.len(), 1125, "a 1 KiB envelope");
 		let sent_at: Arc<Mutex<HashMap<MessageId, Instant>>> = Arc::default();
+		eprintln!("  step {rate} msgs/s starts");
 		let cpu0 = cpu_us();
+		let (relay0, _) = thread_cpu_ns();
 		let start = Instant::now();
 		let interval = Duration::from_secs_f64(1.0 / rate as f64);
 		let mut tasks = Vec::with_capacity(total);
@@ -184,12 +218,19 @@ async fn w1(step_secs: u64) {
 				m.send(env).await
 			}));
 		}
+		// Why entry nodes refused sends, counted by reason (a healthy step has none).
+		let mut refusals: HashMap<String, usize> = HashMap::new();
 		for t in tasks {
-			let _ = t.await;
+			if let Ok(report) = t.await {
+				for (_, why) in report.failures {
+					*refusals.entry(why).or_default() += 1;
+				}
+			}
 		}
 		// Let the last pushes arrive.
 		tokio::time::sleep(Duration::from_millis(500)).await;
 		let cpu = cpu_us() - cpu0;
+		let relay_ns = thread_cpu_ns().0 - relay0;
 		let sent = lock(&sent_at).clone();
 		let arrived = lock(&arrivals).clone();
 		let mut latencies: Vec<Duration> = sent
@@ -204,25 +245,31 @@ async fn w1(step_secs: u64) {
 			p50: percentile(&latencies, 0.50),
 			p99: percentile(&latencies, 0.99),
 			cpu_per_msg_us: cpu as f64 / sent.len().max(1) as f64,
+			server_cpu_per_msg_us: relay_ns as f64 / 1e3 / sent.len().max(1) as f64,
 		};
 		let ratio = step.delivered as f64 / step.sent.max(1) as f64;
 		println!(
-			"  offered {:>6} msgs/s: delivered {:>6}/{:<6} ({:>6.2} %)  p50 {:>8.2} ms  p99 {:>8.2} ms  CPU {:>7.0} us/msg (whole process)",
+			"  offered {:>6} msgs/s: delivered {:>6}/{:<6} ({:>6.2} %)  p50 {:>8.2} ms  p99 {:>8.2} ms  CPU/msg: relays {:>5.0} us ({:>4.0} us per relay), whole process {:>5.0} us",
 			step.rate,
 			step.delivered,
 			step.sent,
 			ratio * 100.0,
 			step.p50.as_secs_f64() * 1e3,
 			step.p99.as_secs_f64() * 1e3,
+			step.server_cpu_per_msg_us,
+			step.server_cpu_per_msg_us / NODES as f64,
 			step.cpu_per_msg_us
 		);
+		for (why, n) in &refusals {
+			println!("    {n} sends refused by an entry node: {why}");
+		}
 		let broke = step.p99 > Duration::from_millis(50) || ratio < 0.999;
 		steps.push(step);
 		// Past the knee, still measure the 1,000 msgs/s step the targets name.
-		if (broke && rate >= 1000) || rate >= 64_000 {
+		if only_rate.is_some() || (broke && rate >= 1000) || rate >= 64_000 {
 			break;
 		}
-		rate = if rate < 1000 { rate * 2 } else { rate + rate / 2 };
+		rate = if rate < 1000 { rate * 2 } else { rate + rate / 4 };
 		if rate > 1000 && steps.iter().all(|s| s.rate != 1000) {
 			rate = 1000;
 		}
@@ -244,16 +291,47 @@ async fn w1(step_secs: u64) {
 	}
 	if let Some(s) = good.last() {
 		println!(
-			"W1 CPU per message at the knee: {:.0} us for the whole process (5 relays + clients), {:.0} us per relay node",
-			s.cpu_per_msg_us,
-			s.cpu_per_msg_us / NODES as f64
+			"W1 server CPU per message at the knee: {:.0} us per relay node ({:.0} us for all 5 relays; {:.0} us for the whole process with the clients)",
+			s.server_cpu_per_msg_us / NODES as f64,
+			s.server_cpu_per_msg_us,
+			s.cpu_per_msg_us
+		);
+		println!(
+			"W1 one relay node is CPU-bound at about {:.0} msgs/s per core (an estimate from its CPU per message, not a measured knee: here 5 relays and the clients share this machine's cores)",
+			1e6 / (s.server_cpu_per_msg_us / NODES as f64)
 		);
 	}
 	for (_, m) in recipients.iter().chain(senders.iter()) {
 		m.close();
 	}
 	for h in handles {
-		h.shutdown().await;
+		relay_rt.spawn(h.shutdown()).await.expect("relay shutdown");
+	}
+	relay_rt.shutdown_background();
+}
+
+/// Burn after reading, as a client reading a busy conversation does: one signed `ack` for
+/// everything read so far (at most 256 ids), at most one `ack` in flight and one every 50 ms,
+/// which keeps each node's mailbox bounded and the account within the nodes' rate limit for
+/// signed requests (4,096 per 2 minutes).
+async fn burn_what_was_read(
+	m: Arc<Messenger>,
+	mut read: tokio::sync::mpsc::UnboundedReceiver<MessageId>,
+) {
+	const ACK_EVERY: Duration = Duration::from_millis(50);
+	while let Some(first) = read.recv().await {
+		let started = Instant::now();
+		let mut ids = vec![first];
+		while let Ok(more) = read.try_recv() {
+			ids.push(more);
+			if ids.len() == ichat_relay_proto::limits::MAX_ACK_IDS {
+				break;
+			}
+		}
+		if let Err(e) = m.ack(ids).await {
+			eprintln!("    ack failed: {e}");
+		}
+		tokio::time::sleep(ACK_EVERY.saturating_sub(started.elapsed())).await;
 	}
 }
 
@@ -311,9 +389,10 @@ async fn w2(messages: u64) {
 					let b = x.to_le_bytes();
 					chunk.copy_from_slice(&b[..chunk.len()]);
 				}
+				let id = MessageId::of(&envelope);
 				loop {
 					match store
-						.insert(RoutingId(routing), 1, u64::MAX >> 21, envelope.clone())
+						.insert(id, RoutingId(routing), 1, u64::MAX >> 21, envelope.clone())
 						.await
 					{
 						Ok(_) => break,
@@ -362,7 +441,7 @@ async fn main() {
 	let step_secs = value("--step-secs").unwrap_or(3);
 	let w2_messages = value("--w2-messages").unwrap_or(1_000_000);
 	if !args.iter().any(|a| a == "--w2-only") {
-		w1(step_secs).await;
+		w1(step_secs, value("--rate")).await;
 	}
 	if !args.iter().any(|a| a == "--w1-only") {
 		w2(w2_messages).await;

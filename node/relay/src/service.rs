@@ -640,7 +640,8 @@ impl Engine {
 		match request {
 			MeshRequest::Ping { nonce } => Ok(MeshResponse::Pong { nonce }),
 			MeshRequest::Forward { routing_id, accepted_at_ms, envelope } => {
-				self.store_unread(routing_id, accepted_at_ms, envelope).await
+				let message_id = MessageId::of(&envelope);
+				self.store_unread(routing_id, message_id, accepted_at_ms, envelope).await
 			},
 			MeshRequest::ReplicateAck(signed) => {
 				// Not held to the timestamp window (docs/protocol/relay.md, section 6).
@@ -816,11 +817,12 @@ impl Engine {
 			));
 		};
 		let (targets, spared) = self.forward_targets(&record, entries);
-		let (mut stored_on, mut full) = self.put(routing, now, &envelope, &targets).await;
+		let (mut stored_on, mut full) =
+			self.put(routing, message_id, now, &envelope, &targets).await;
 		if stored_on.is_empty() && !spared.is_empty() {
 			// The hint spared listen nodes that the sender reaches itself, but nothing was
 			// stored: put the message there too rather than lose it.
-			(stored_on, full) = self.put(routing, now, &envelope, &spared).await;
+			(stored_on, full) = self.put(routing, message_id, now, &envelope, &spared).await;
 		}
 		match (stored_on.is_empty(), full) {
 			(false, _) => Ok(Response::Sent { message_id, stored_on }),
@@ -838,13 +840,14 @@ impl Engine {
 	async fn put(
 		&self,
 		routing: RoutingId,
+		message_id: MessageId,
 		accepted_at_ms: u64,
 		envelope: &[u8],
 		targets: &[PeerId],
 	) -> (Vec<PeerIdBytes>, Option<ErrorReply>) {
 		let results = join_all(targets.iter().map(|peer| async move {
 			if *peer == self.local {
-				self.store_unread(routing, accepted_at_ms, envelope.to_vec()).await
+				self.store_unread(routing, message_id, accepted_at_ms, envelope.to_vec()).await
 			} else {
 				let forward = MeshRequest::Forward {
 					routing_id: routing,
@@ -914,10 +917,12 @@ impl Engine {
 			.unwrap_or_default()
 	}
 
-	/// Stores a message as unread here and pushes it to the recipient's subscriptions.
+	/// Stores a message (`message_id` is its [`MessageId::of`]) as unread here and pushes it to
+	/// the recipient's subscriptions.
 	async fn store_unread(
 		&self,
 		routing: RoutingId,
+		message_id: MessageId,
 		accepted_at_ms: u64,
 		envelope: Vec<u8>,
 	) -> Result<MeshResponse, ErrorReply> {
@@ -930,7 +935,6 @@ impl Engine {
 		if deadline <= now {
 			return Err(err(ErrorCode::InvalidEnvelope, 0, "message already expired"));
 		}
-		let message_id = MessageId::of(&envelope);
 		if lock(&self.tombstones).contains(&routing, &message_id) {
 			// Read and acknowledged already: a late copy is not stored again.
 			return Ok(MeshResponse::Stored { message_id, duplicate: true });
@@ -938,7 +942,7 @@ impl Engine {
 		let delivery = Delivery { accepted_at_ms, envelope };
 		match self
 			.store
-			.insert(routing, accepted_at_ms, deadline, delivery.envelope.clone())
+			.insert(message_id, routing, accepted_at_ms, deadline, delivery.envelope.clone())
 			.await
 			.map_err(store_error)?
 		{

@@ -139,6 +139,7 @@ type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
 enum Op {
 	Insert {
+		id: MessageId,
 		routing: RoutingId,
 		accepted_at_ms: u64,
 		deadline_ms: u64,
@@ -333,16 +334,27 @@ impl Store {
 	}
 
 	/// Stores `envelope` for `routing` as unread until `deadline_ms`, once: a message already
-	/// held is a [`InsertOutcome::Duplicate`]. Answers after the write is in the WAL.
+	/// held is a [`InsertOutcome::Duplicate`]. `id` is the envelope's [`MessageId::of`], which
+	/// the caller has computed already (hashing it again would cost more than the write).
+	/// Answers after the write is in the WAL.
 	pub async fn insert(
 		&self,
+		id: MessageId,
 		routing: RoutingId,
 		accepted_at_ms: u64,
 		deadline_ms: u64,
 		envelope: Vec<u8>,
 	) -> Result<InsertOutcome, StoreError> {
-		self.submit(|reply| Op::Insert { routing, accepted_at_ms, deadline_ms, envelope, reply })
-			.await
+		debug_assert_eq!(id, MessageId::of(&envelope), "the id of this envelope");
+		self.submit(|reply| Op::Insert {
+			id,
+			routing,
+			accepted_at_ms,
+			deadline_ms,
+			envelope,
+			reply,
+		})
+		.await
 	}
 
 	/// Deletes the messages `ids` of `routing`'s mailbox (ids of other mailboxes are ignored).
@@ -551,8 +563,9 @@ impl Writer {
 
 	fn apply(&mut self, batch: &mut Batch, op: Op) -> Result<(), StoreError> {
 		match op {
-			Op::Insert { routing, accepted_at_ms, deadline_ms, envelope, reply } => {
-				let outcome = self.insert(batch, routing, accepted_at_ms, deadline_ms, &envelope);
+			Op::Insert { id, routing, accepted_at_ms, deadline_ms, envelope, reply } => {
+				let outcome =
+					self.insert(batch, id, routing, accepted_at_ms, deadline_ms, &envelope);
 				match outcome {
 					Ok(o) => batch.done.push(Done::Insert(reply, o)),
 					Err(e) => {
@@ -579,12 +592,12 @@ impl Writer {
 	fn insert(
 		&mut self,
 		batch: &mut Batch,
+		id: MessageId,
 		routing: RoutingId,
 		accepted_at_ms: u64,
 		deadline_ms: u64,
 		envelope: &[u8],
 	) -> Result<InsertOutcome, StoreError> {
-		let id = MessageId::of(envelope);
 		if batch.deleted.contains(&id) || self.lookup_seq(batch, &id)?.is_some() {
 			return Ok(InsertOutcome::Duplicate);
 		}
@@ -773,19 +786,28 @@ mod tests {
 		let e2 = envelope(&alice, 0xa2, 1000);
 		let e3 = envelope(&bob, 0xb1, 1000);
 		assert_eq!(
-			store.insert(alice, 10, 5_000, e1.clone()).await.expect("ok"),
+			store
+				.insert(MessageId::of(&e1), alice, 10, 5_000, e1.clone())
+				.await
+				.expect("ok"),
 			InsertOutcome::Stored
 		);
 		assert_eq!(
-			store.insert(alice, 10, 5_000, e1.clone()).await.expect("ok"),
+			store
+				.insert(MessageId::of(&e1), alice, 10, 5_000, e1.clone())
+				.await
+				.expect("ok"),
 			InsertOutcome::Duplicate
 		);
 		assert_eq!(
-			store.insert(alice, 11, 9_000, e2.clone()).await.expect("ok"),
+			store
+				.insert(MessageId::of(&e2), alice, 11, 9_000, e2.clone())
+				.await
+				.expect("ok"),
 			InsertOutcome::Stored
 		);
 		assert_eq!(
-			store.insert(bob, 12, 5_000, e3.clone()).await.expect("ok"),
+			store.insert(MessageId::of(&e3), bob, 12, 5_000, e3.clone()).await.expect("ok"),
 			InsertOutcome::Stored
 		);
 		assert_eq!(store.unread(&alice), 2);
@@ -830,19 +852,25 @@ mod tests {
 		let carol = RoutingId([3; 32]);
 		for i in 0..3 {
 			let e = envelope(&carol, i, 100);
-			assert_eq!(store.insert(carol, 1, 1_000, e).await.expect("ok"), InsertOutcome::Stored);
+			assert_eq!(
+				store.insert(MessageId::of(&e), carol, 1, 1_000, e).await.expect("ok"),
+				InsertOutcome::Stored
+			);
 		}
 		let e = envelope(&carol, 9, 100);
 		assert_eq!(
-			store.insert(carol, 1, 1_000, e).await.expect("ok"),
+			store.insert(MessageId::of(&e), carol, 1, 1_000, e).await.expect("ok"),
 			InsertOutcome::MailboxFull(3)
 		);
 		let dave = RoutingId([4; 32]);
 		let big = envelope(&dave, 1, 9_000);
-		assert_eq!(store.insert(dave, 1, 1_000, big).await.expect("ok"), InsertOutcome::Stored);
+		assert_eq!(
+			store.insert(MessageId::of(&big), dave, 1, 1_000, big).await.expect("ok"),
+			InsertOutcome::Stored
+		);
 		let e = envelope(&dave, 2, 1_001);
 		assert_eq!(
-			store.insert(dave, 1, 1_000, e).await.expect("ok"),
+			store.insert(MessageId::of(&e), dave, 1, 1_000, e).await.expect("ok"),
 			InsertOutcome::MailboxFull(10_000)
 		);
 	}
@@ -856,7 +884,7 @@ mod tests {
 		let tasks: Vec<_> = (0..16)
 			.map(|_| {
 				let (s, e) = (store.clone(), e.clone());
-				tokio::spawn(async move { s.insert(erin, 1, 1_000, e).await })
+				tokio::spawn(async move { s.insert(MessageId::of(&e), erin, 1, 1_000, e).await })
 			})
 			.collect();
 		let mut stored = 0;
