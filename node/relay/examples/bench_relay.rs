@@ -67,7 +67,7 @@ fn cpu_us() -> u64 {
 }
 
 /// CPU time (user + system, nanoseconds) of this process's threads, split into the relays'
-/// threads (the relay runtime's workers, the stores' writer threads, RocksDB's threads) and
+/// threads (the relay runtime's workers and blocking threads, RocksDB's threads) and
 /// everything else (the clients' runtime, `futures-timer`'s thread, shared by both and so
 /// counted with the clients). Read from `/proc/self/task/*/schedstat`.
 fn thread_cpu_ns() -> (u64, u64) {
@@ -128,6 +128,9 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 	let relay_rt = tokio::runtime::Builder::new_multi_thread()
 		.worker_threads(2)
 		.thread_name("relay-rt")
+		// Blocking-pool threads (the sweeper's scans, long commits) must not exit during a
+		// step: the CPU time of a thread that exits is not in `/proc/self/task` any more.
+		.thread_keep_alive(Duration::from_secs(3600))
 		.enable_all()
 		.build()
 		.expect("relay runtime");

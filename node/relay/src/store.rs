@@ -24,21 +24,26 @@
 //!
 //! # Writes
 //!
-//! All writes go through one writer thread through a bounded queue, which makes "is this a
-//! duplicate? is the mailbox full?" and the write atomic without locks on the read path, and
-//! commits every batch of queued operations with one WAL write (group commit). A caller is
-//! answered only after its batch is in the WAL, so an accepted message survives a crash of the
-//! process; with `fsync` it also survives a power loss. Reads (`fetch`) go to RocksDB directly.
+//! Every write is queued (a bounded queue: full answers `Busy`) and committed by one writer at
+//! a time, which makes "is this a duplicate? is the mailbox full?" and the write atomic without
+//! locks on the read path, and commits every batch of queued operations with one WAL write
+//! (group commit). There is no writer thread: the caller that finds the writer free commits
+//! what is queued, its own operation and the others', and a caller that finds it busy leaves
+//! its operation to that one (flat combining). So an uncontended write costs no thread
+//! hand-off, and a contended one is batched. With `fsync`, whose flush takes milliseconds, the
+//! committing caller tells Tokio it blocks (`block_in_place`), so the worker's other tasks move
+//! to another thread meanwhile. A caller is answered
+//! only after its batch is in the WAL, so an accepted message survives a crash of the process;
+//! with `fsync` it also survives a power loss. Reads (`fetch`, and the sweeper's scan for
+//! expired messages) go to RocksDB directly.
 
 use std::{
-	collections::{HashMap, HashSet},
+	collections::{HashMap, HashSet, VecDeque},
 	path::PathBuf,
 	sync::{
 		atomic::{AtomicU64, Ordering},
-		mpsc::{self, Receiver, SyncSender, TrySendError},
-		Arc, Mutex,
+		Arc, Mutex, TryLockError,
 	},
-	thread::JoinHandle,
 };
 
 use ichat_relay_proto::{limits::MAX_BODY_LEN, Delivery, MessageId, RoutingId};
@@ -93,7 +98,7 @@ pub enum StoreError {
 	/// RocksDB failed.
 	#[error("unread store: {0}")]
 	Db(#[from] rocksdb::Error),
-	/// The directory or the writer thread could not be set up.
+	/// The directory could not be set up.
 	#[error("unread store: {0}")]
 	Setup(String),
 	/// A write failed (the detail is RocksDB's).
@@ -102,7 +107,7 @@ pub enum StoreError {
 	/// The writer's queue is full.
 	#[error("unread store is busy")]
 	Busy,
-	/// The writer thread is gone.
+	/// The operation was lost (the caller committing it panicked).
 	#[error("unread store is closed")]
 	Closed,
 	/// A stored value does not have the expected shape.
@@ -151,10 +156,18 @@ enum Op {
 		ids: Vec<MessageId>,
 		reply: Reply<u16>,
 	},
-	Sweep {
-		now_ms: u64,
-		reply: Reply<(u64, bool)>,
+	Expire {
+		expired: Vec<Expired>,
+		reply: Reply<u64>,
 	},
+}
+
+/// A message the sweeper found past its deadline.
+struct Expired {
+	id: MessageId,
+	seq: u64,
+	routing: RoutingId,
+	len: u32,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -166,19 +179,25 @@ struct Mailbox {
 struct Inner {
 	db: Arc<DB>,
 	mailboxes: Arc<Mutex<HashMap<RoutingId, Mailbox>>>,
-	queue: Mutex<Option<SyncSender<Op>>>,
-	writer: Mutex<Option<JoinHandle<()>>>,
+	/// Operations waiting to be committed.
+	queue: Mutex<VecDeque<Op>>,
+	queue_capacity: usize,
+	/// Whoever holds it commits what is queued.
+	writer: Mutex<Writer>,
+	fsync: bool,
 	messages: Arc<AtomicU64>,
 	bytes: Arc<AtomicU64>,
 }
 
-impl Drop for Inner {
-	fn drop(&mut self) {
-		// Closing the queue ends the writer after it committed what was queued.
-		drop(lock(&self.queue).take());
-		if let Some(writer) = lock(&self.writer).take() {
-			let _ = writer.join();
-		}
+/// Runs `f`, which blocks for a while (an fsync, a scan of thousands of messages): on a
+/// multi-threaded Tokio runtime the worker's other tasks move to another thread meanwhile.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+	let multi_thread = tokio::runtime::Handle::try_current()
+		.is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+	if multi_thread {
+		tokio::task::block_in_place(f)
+	} else {
+		f()
 	}
 }
 
@@ -294,7 +313,8 @@ impl Store {
 		let mailboxes = Arc::new(Mutex::new(mailboxes));
 		let messages = Arc::new(AtomicU64::new(messages));
 		let bytes = Arc::new(AtomicU64::new(bytes));
-		let (tx, rx) = mpsc::sync_channel(config.queue_capacity.max(1));
+		let queue_capacity = config.queue_capacity.max(1);
+		let fsync = config.fsync;
 		let writer = Writer {
 			db: db.clone(),
 			mailboxes: mailboxes.clone(),
@@ -303,34 +323,66 @@ impl Store {
 			config,
 			next_low: last_low + 1,
 		};
-		let handle = std::thread::Builder::new()
-			.name("relay-store-writer".into())
-			.spawn(move || writer.run(rx))
-			.map_err(|e| StoreError::Setup(e.to_string()))?;
 		Ok(Store {
 			inner: Arc::new(Inner {
 				db,
 				mailboxes,
-				queue: Mutex::new(Some(tx)),
-				writer: Mutex::new(Some(handle)),
+				queue: Mutex::new(VecDeque::new()),
+				queue_capacity,
+				writer: Mutex::new(writer),
+				fsync,
 				messages,
 				bytes,
 			}),
 		})
 	}
 
+	/// Queues an operation, sees that it gets committed, and waits for its answer.
 	async fn submit<T>(&self, make: impl FnOnce(Reply<T>) -> Op) -> Result<T, StoreError> {
 		let (reply, rx) = oneshot::channel();
 		{
-			let queue = lock(&self.inner.queue);
-			let queue = queue.as_ref().ok_or(StoreError::Closed)?;
-			match queue.try_send(make(reply)) {
-				Ok(()) => {},
-				Err(TrySendError::Full(_)) => return Err(StoreError::Busy),
-				Err(TrySendError::Disconnected(_)) => return Err(StoreError::Closed),
+			let mut queue = lock(&self.inner.queue);
+			if queue.len() >= self.inner.queue_capacity {
+				return Err(StoreError::Busy);
 			}
+			queue.push_back(make(reply));
+		}
+		if self.inner.fsync {
+			// An fsync'd commit blocks for milliseconds.
+			blocking(|| self.commit_queued());
+		} else {
+			self.commit_queued();
 		}
 		rx.await.map_err(|_| StoreError::Closed)?
+	}
+
+	/// Commits what is queued, in batches, unless another caller is doing so already (then it
+	/// commits this caller's operation too). After releasing the writer it looks at the queue
+	/// again, so that an operation queued while it held the writer (whose caller found the
+	/// writer busy and left) is never left behind.
+	fn commit_queued(&self) {
+		loop {
+			let mut writer = match self.inner.writer.try_lock() {
+				Ok(writer) => writer,
+				Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+				Err(TryLockError::WouldBlock) => return,
+			};
+			loop {
+				let ops: Vec<Op> = {
+					let mut queue = lock(&self.inner.queue);
+					let n = queue.len().min(MAX_BATCH);
+					queue.drain(..n).collect()
+				};
+				if ops.is_empty() {
+					break;
+				}
+				writer.commit_batch(ops);
+			}
+			drop(writer);
+			if lock(&self.inner.queue).is_empty() {
+				return;
+			}
+		}
 	}
 
 	/// Stores `envelope` for `routing` as unread until `deadline_ms`, once: a message already
@@ -364,15 +416,48 @@ impl Store {
 	}
 
 	/// Deletes every message whose deadline is at or before `now_ms`. Returns how many.
+	///
+	/// The expired messages are found by reading, a batch at a time, then deleted through the
+	/// writer, which skips any that an `ack` deleted meanwhile.
 	pub async fn sweep(&self, now_ms: u64) -> Result<u64, StoreError> {
 		let mut total = 0;
 		loop {
-			let (n, more) = self.submit(|reply| Op::Sweep { now_ms, reply }).await?;
-			total += n;
+			let (expired, more) = blocking(|| self.expired(now_ms, SWEEP_BATCH))?;
+			if !expired.is_empty() {
+				total += self.submit(|reply| Op::Expire { expired, reply }).await?;
+			}
 			if !more {
 				return Ok(total);
 			}
 		}
+	}
+
+	/// The oldest messages whose deadline is at or before `now_ms`, at most `limit`, and
+	/// whether more are waiting.
+	fn expired(&self, now_ms: u64, limit: usize) -> Result<(Vec<Expired>, bool), StoreError> {
+		let db = &self.inner.db;
+		let cf_msg = db.cf_handle(CF_MSG).ok_or(StoreError::Corrupt("missing column"))?;
+		let mut expired = Vec::new();
+		for item in db.iterator_cf(cf_msg, IteratorMode::Start) {
+			let (key, value) = item?;
+			let mut k = [0u8; 8];
+			k.copy_from_slice(key.get(..8).ok_or(StoreError::Corrupt("message key"))?);
+			let seq = u64::from_be_bytes(k);
+			if deadline_of(seq) > now_ms {
+				break;
+			}
+			if expired.len() == limit {
+				return Ok((expired, true));
+			}
+			let (_, envelope) = split_msg(&value)?;
+			expired.push(Expired {
+				id: MessageId::of(envelope),
+				seq,
+				routing: routing_of(envelope),
+				len: envelope.len() as u32,
+			});
+		}
+		Ok((expired, false))
 	}
 
 	/// Unread messages of `routing` from `cursor` (0 = oldest), at most `limit` and at most what
@@ -487,7 +572,7 @@ struct Writer {
 enum Done {
 	Insert(Reply<InsertOutcome>, InsertOutcome),
 	Ack(Reply<u16>, u16),
-	Sweep(Reply<(u64, bool)>, (u64, bool)),
+	Expire(Reply<u64>, u64),
 }
 
 impl Done {
@@ -495,7 +580,7 @@ impl Done {
 		match self {
 			Done::Insert(r, _) => drop(r.send(Err(err()))),
 			Done::Ack(r, _) => drop(r.send(Err(err()))),
-			Done::Sweep(r, _) => drop(r.send(Err(err()))),
+			Done::Expire(r, _) => drop(r.send(Err(err()))),
 		}
 	}
 
@@ -503,7 +588,7 @@ impl Done {
 		match self {
 			Done::Insert(r, v) => drop(r.send(Ok(v))),
 			Done::Ack(r, v) => drop(r.send(Ok(v))),
-			Done::Sweep(r, v) => drop(r.send(Ok(v))),
+			Done::Expire(r, v) => drop(r.send(Ok(v))),
 		}
 	}
 }
@@ -521,20 +606,15 @@ struct Batch {
 }
 
 impl Writer {
-	fn run(mut self, rx: Receiver<Op>) {
-		while let Ok(first) = rx.recv() {
-			let mut batch = Batch::default();
-			let mut op = Some(first);
-			while let Some(o) = op.take() {
-				if let Err(e) = self.apply(&mut batch, o) {
-					tracing::error!(target: "relay", error = %e, "unread store operation failed");
-				}
-				if batch.done.len() < MAX_BATCH {
-					op = rx.try_recv().ok();
-				}
+	/// Applies `ops` in order to one batch and commits it with one write.
+	fn commit_batch(&mut self, ops: Vec<Op>) {
+		let mut batch = Batch::default();
+		for op in ops {
+			if let Err(e) = self.apply(&mut batch, op) {
+				tracing::error!(target: "relay", error = %e, "unread store operation failed");
 			}
-			self.commit(batch);
 		}
+		self.commit(batch);
 	}
 
 	fn cf(&self, name: &str) -> Result<&rocksdb::ColumnFamily, StoreError> {
@@ -579,8 +659,8 @@ impl Writer {
 					let _ = reply.send(Err(e));
 				},
 			},
-			Op::Sweep { now_ms, reply } => match self.sweep(batch, now_ms) {
-				Ok(r) => batch.done.push(Done::Sweep(reply, r)),
+			Op::Expire { expired, reply } => match self.expire(batch, expired) {
+				Ok(n) => batch.done.push(Done::Expire(reply, n)),
 				Err(e) => {
 					let _ = reply.send(Err(e));
 				},
@@ -688,37 +768,20 @@ impl Writer {
 		Ok(deleted)
 	}
 
-	fn sweep(&self, batch: &mut Batch, now_ms: u64) -> Result<(u64, bool), StoreError> {
+	/// Deletes the expired messages the sweeper found, except those gone meanwhile.
+	fn expire(&self, batch: &mut Batch, expired: Vec<Expired>) -> Result<u64, StoreError> {
 		let cf_msg = self.cf(CF_MSG)?;
-		let mut expired = Vec::new();
-		let mut more = false;
-		for item in self.db.iterator_cf(cf_msg, IteratorMode::Start) {
-			let (key, value) = item?;
-			let mut k = [0u8; 8];
-			k.copy_from_slice(key.get(..8).ok_or(StoreError::Corrupt("message key"))?);
-			let seq = u64::from_be_bytes(k);
-			if deadline_of(seq) > now_ms {
-				break;
+		let mut n = 0;
+		for e in expired {
+			if batch.deleted.contains(&e.id)
+				|| self.db.get_pinned_cf(cf_msg, seq_key(e.seq))?.is_none()
+			{
+				continue;
 			}
-			if expired.len() == SWEEP_BATCH {
-				more = true;
-				break;
-			}
-			let (_, envelope) = split_msg(&value)?;
-			expired.push((
-				MessageId::of(envelope),
-				seq,
-				routing_of(envelope),
-				envelope.len() as u32,
-			));
+			self.delete(batch, e.id, e.seq, e.routing, e.len)?;
+			n += 1;
 		}
-		let n = expired.len() as u64;
-		for (id, seq, routing, len) in expired {
-			if !batch.deleted.contains(&id) {
-				self.delete(batch, id, seq, routing, len)?;
-			}
-		}
-		Ok((n, more))
+		Ok(n)
 	}
 
 	fn commit(&self, batch: Batch) {
@@ -895,5 +958,49 @@ mod tests {
 		}
 		assert_eq!(stored, 1);
 		assert_eq!(store.unread(&erin), 1);
+	}
+
+	/// Many callers on several threads at once: whoever finds the writer free commits for the
+	/// others, and no operation is left behind (one would hang its caller), with and without
+	/// fsync (whose commits run on the blocking pool).
+	#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+	async fn concurrent_callers_are_all_committed() {
+		for fsync in [false, true] {
+			let dir = tempfile::tempdir().expect("tempdir");
+			let mut c = StoreConfig::new(dir.path().to_path_buf());
+			c.fsync = fsync;
+			// Room for every caller at once: this test is about commits, not `Busy`.
+			c.queue_capacity = 100_000;
+			let store = Store::open(c.clone()).expect("opens");
+			let tasks: Vec<_> = (0..20_000u32)
+				.map(|i| {
+					let s = store.clone();
+					tokio::spawn(async move {
+						let r = RoutingId([(i % 50) as u8; 32]);
+						let mut e = envelope(&r, 0, 100 + (i % 7) as usize);
+						e[33..37].copy_from_slice(&i.to_le_bytes());
+						let id = MessageId::of(&e);
+						let stored = s.insert(id, r, 1, 1_000, e).await.expect("insert");
+						if i % 2 == 0 {
+							assert_eq!(s.ack(r, vec![id]).await.expect("ack"), 1);
+						}
+						stored
+					})
+				})
+				.collect();
+			let all = async {
+				for t in tasks {
+					assert_eq!(t.await.expect("join"), InsertOutcome::Stored);
+				}
+			};
+			tokio::time::timeout(std::time::Duration::from_secs(30), all)
+				.await
+				.expect("every caller answered");
+			assert_eq!(store.totals().messages, 10_000, "fsync {fsync}");
+			drop(store);
+			let store = Store::open(c).expect("reopens");
+			assert_eq!(store.totals().messages, 10_000, "after a restart, fsync {fsync}");
+			assert_eq!(store.totals().mailboxes, 25);
+		}
 	}
 }
