@@ -66,28 +66,22 @@ fn cpu_us() -> u64 {
 	tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
-/// CPU time (user + system, nanoseconds) of this process's threads, split into the relays'
-/// threads (the relay runtime's workers and blocking threads, RocksDB's threads) and
-/// everything else (the clients' runtime, `futures-timer`'s thread, shared by both and so
-/// counted with the clients). Read from `/proc/self/task/*/schedstat`.
-fn thread_cpu_ns() -> (u64, u64) {
-	let (mut relay, mut other) = (0, 0);
-	let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return (0, 0) };
-	for task in tasks.flatten() {
-		let path = task.path();
-		let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
-		let ns = std::fs::read_to_string(path.join("schedstat"))
-			.ok()
-			.and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
-			.unwrap_or(0);
-		let comm = comm.trim();
-		if comm.starts_with("relay-") || comm.starts_with("rocksdb") {
-			relay += ns;
-		} else {
-			other += ns;
-		}
-	}
-	(relay, other)
+/// CPU time (user + system, nanoseconds) of the relays' threads: the relay runtime's workers
+/// and blocking threads and RocksDB's threads. The clients' runtime and `futures-timer`'s
+/// thread, which both use, are left out. Read from `/proc/self/task/*/schedstat`.
+fn relay_cpu_ns() -> u64 {
+	let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
+	tasks
+		.flatten()
+		.filter(|task| {
+			let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+			comm.starts_with("relay-") || comm.starts_with("rocksdb")
+		})
+		.filter_map(|task| {
+			let stat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+			stat.split_whitespace().next()?.parse::<u64>().ok()
+		})
+		.sum()
 }
 
 fn account(suri: &str) -> Arc<Account> {
@@ -204,7 +198,7 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 		let sent_at: Arc<Mutex<HashMap<MessageId, Instant>>> = Arc::default();
 		eprintln!("  step {rate} msgs/s starts");
 		let cpu0 = cpu_us();
-		let (relay0, _) = thread_cpu_ns();
+		let relay0 = relay_cpu_ns();
 		let start = Instant::now();
 		let interval = Duration::from_secs_f64(1.0 / rate as f64);
 		let mut tasks = Vec::with_capacity(total);
@@ -233,7 +227,7 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 		// Let the last pushes arrive.
 		tokio::time::sleep(Duration::from_millis(500)).await;
 		let cpu = cpu_us() - cpu0;
-		let relay_ns = thread_cpu_ns().0 - relay0;
+		let relay_ns = relay_cpu_ns() - relay0;
 		let sent = lock(&sent_at).clone();
 		let arrived = lock(&arrivals).clone();
 		let mut latencies: Vec<Duration> = sent

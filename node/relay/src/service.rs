@@ -888,16 +888,7 @@ impl Engine {
 		record: &Signed<PresenceBody>,
 		entries: Option<EntrySet>,
 	) -> (Vec<PeerId>, Vec<PeerId>) {
-		let snapshot = self.registry.borrow().clone();
-		let listen: Vec<PeerId> = record
-			.body
-			.listen
-			.iter()
-			.filter_map(|n| PeerId::from_bytes(n.peer_id.as_bytes()).ok())
-			.filter(|p| *p == self.local || snapshot.contains(p))
-			.collect::<HashSet<_>>()
-			.into_iter()
-			.collect();
+		let listen: Vec<PeerId> = self.active_listen_nodes(record).into_iter().collect();
 		let others = self.hinted_peers(entries);
 		let (targets, spared): (Vec<PeerId>, Vec<PeerId>) =
 			listen.into_iter().partition(|p| *p == self.local || !others.contains(p));
@@ -906,6 +897,19 @@ impl Engine {
 		} else {
 			(targets, spared)
 		}
+	}
+
+	/// The listen nodes of a presence record that may hold the recipient's mail: this node if
+	/// listed, and the listed nodes active in the registry.
+	fn active_listen_nodes(&self, record: &Signed<PresenceBody>) -> HashSet<PeerId> {
+		let snapshot = self.registry.borrow().clone();
+		record
+			.body
+			.listen
+			.iter()
+			.filter_map(|n| PeerId::from_bytes(n.peer_id.as_bytes()).ok())
+			.filter(|p| *p == self.local || snapshot.contains(p))
+			.collect()
 	}
 
 	/// The nodes of an `ENTRY_SET` hint, which the client sent the same request to itself; empty
@@ -1006,14 +1010,8 @@ impl Engine {
 	/// Sends the recipient's signed ack to the other nodes it listens on.
 	async fn replicate_ack(&self, signed: Signed<AckBody>) {
 		let Some(record) = self.find_presence(&signed.auth.routing_id()).await else { return };
-		let snapshot = self.registry.borrow().clone();
-		let peers: HashSet<PeerId> = record
-			.body
-			.listen
-			.iter()
-			.filter_map(|n| PeerId::from_bytes(n.peer_id.as_bytes()).ok())
-			.filter(|p| *p != self.local && snapshot.contains(p))
-			.collect();
+		let mut peers = self.active_listen_nodes(&record);
+		peers.remove(&self.local);
 		join_all(peers.into_iter().map(|peer| {
 			let signed = signed.clone();
 			async move {

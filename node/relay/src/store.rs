@@ -32,10 +32,9 @@
 //! its operation to that one (flat combining). So an uncontended write costs no thread
 //! hand-off, and a contended one is batched. With `fsync`, whose flush takes milliseconds, the
 //! committing caller tells Tokio it blocks (`block_in_place`), so the worker's other tasks move
-//! to another thread meanwhile. A caller is answered
-//! only after its batch is in the WAL, so an accepted message survives a crash of the process;
-//! with `fsync` it also survives a power loss. Reads (`fetch`, and the sweeper's scan for
-//! expired messages) go to RocksDB directly.
+//! to another thread meanwhile. A caller is answered only after its batch is in the WAL, so an
+//! accepted message survives a crash of the process; with `fsync` it also survives a power
+//! loss. Reads (`fetch`, and the sweeper's scan for expired messages) go to RocksDB directly.
 
 use std::{
 	collections::{HashMap, HashSet, VecDeque},
