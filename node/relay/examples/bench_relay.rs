@@ -420,7 +420,7 @@ async fn w2(messages: u64) {
 		disk as f64 / n as f64
 	);
 	println!(
-		"W2 heap: {:.1} bytes per unread message (Rust heap {heap} B, counters per recipient) + RocksDB memtables/caches {db_mem} B ({:.1} B per message, bounded by configuration)",
+		"W2 heap: {:.1} bytes per unread message (Rust heap {heap} B: the index of each mailbox in memory) + RocksDB memtables/caches {db_mem} B ({:.1} B per message, bounded by configuration)",
 		heap as f64 / n as f64,
 		db_mem as f64 / n as f64
 	);

@@ -66,14 +66,14 @@ async fn delivery_through_five_nodes_is_stored_once_pushed_once_and_burned_after
 	assert!(recv(&mut alice_rx, 2).await.is_none(), "delivered once");
 	for peer in alice_m.in_use() {
 		let i = net.index_of(&peer);
-		assert!(net.handle(i).store().contains(&id).expect("store"), "stored on node {i}");
+		assert!(net.handle(i).store().contains(&id), "stored on node {i}");
 		assert_eq!(net.handle(i).store().totals().messages, 1, "stored once on node {i}");
 	}
 
 	// Burn after reading: the ack deletes it on every node.
 	assert!(alice_m.ack(vec![id]).await.expect("acked") >= 1);
 	for i in 0..7 {
-		assert!(!net.handle(i).store().contains(&id).expect("store"), "node {i} still holds it");
+		assert!(!net.handle(i).store().contains(&id), "node {i} still holds it");
 	}
 	let acked: f64 = (0..7).map(|i| net.metric(i, "ichat_relay_acked_total")).sum();
 	assert_eq!(acked, 5.0);
@@ -98,7 +98,7 @@ async fn a_message_to_an_offline_recipient_is_dropped_and_the_sender_told() {
 	let report = bob_m.send(envelope).await;
 	assert!(report.offline && !report.accepted(), "{report:?}");
 	for i in 0..6 {
-		assert!(!net.handle(i).store().contains(&id).expect("store"));
+		assert!(!net.handle(i).store().contains(&id));
 		assert_eq!(net.handle(i).store().totals().messages, 0);
 	}
 	let dropped: f64 = (0..6).map(|i| net.metric(i, "ichat_relay_dropped_offline_total")).sum();
@@ -132,12 +132,7 @@ async fn an_entry_set_hint_spares_forwards_to_listen_nodes_the_sender_reaches_it
 	// The running nodes that hold `id`.
 	fn holders(net: &Net, id: &MessageId) -> Vec<libp2p::PeerId> {
 		(0..net.nodes.len())
-			.filter(|i| {
-				net.nodes[*i]
-					.handle
-					.as_ref()
-					.is_some_and(|h| h.store().contains(id).expect("store"))
-			})
+			.filter(|i| net.nodes[*i].handle.as_ref().is_some_and(|h| h.store().contains(id)))
 			.map(|i| net.address(i).peer_id)
 			.collect()
 	}
@@ -208,7 +203,7 @@ async fn an_ack_naming_its_nodes_is_not_replicated_and_one_without_is() {
 	}
 	let holders = |id: &MessageId| -> Vec<libp2p::PeerId> {
 		let mut v: Vec<libp2p::PeerId> = (0..6)
-			.filter(|i| net.handle(*i).store().contains(id).expect("store"))
+			.filter(|i| net.handle(*i).store().contains(id))
 			.map(|i| net.address(i).peer_id)
 			.collect();
 		v.sort();
@@ -330,10 +325,10 @@ async fn unread_messages_survive_a_restart_and_expire_after_their_lifetime() {
 		.send(chat::seal_text(&bob, &binding, "read me later").expect("seal"))
 		.await;
 	let id = report.message_id.expect("accepted");
-	assert!(net.handle(holder).store().contains(&id).expect("store"));
+	assert!(net.handle(holder).store().contains(&id));
 
 	net.restart(holder).await;
-	assert!(net.handle(holder).store().contains(&id).expect("store"), "still there after restart");
+	assert!(net.handle(holder).store().contains(&id), "still there after restart");
 	let client = RelayClient::start(ClientConfig::default()).expect("client");
 	client.add_node(&net.address(holder));
 	let page = client.fetch(net.address(holder).peer_id, &alice, 0, 10).await.expect("fetch");
@@ -342,8 +337,7 @@ async fn unread_messages_survive_a_restart_and_expire_after_their_lifetime() {
 
 	// Nobody read it: the sweeper deletes it everywhere after the (shortened) lifetime.
 	assert!(
-		eventually(10, || (0..6).all(|i| !net.handle(i).store().contains(&id).unwrap_or(true)))
-			.await,
+		eventually(10, || (0..6).all(|i| !net.handle(i).store().contains(&id))).await,
 		"expired everywhere"
 	);
 	let expired: f64 = (0..6).map(|i| net.metric(i, "ichat_relay_expired_total")).sum();
@@ -406,7 +400,7 @@ async fn only_the_recipient_reads_its_mail_and_forged_or_replayed_requests_are_r
 	let page = client.fetch(peer, &mallory, 0, 64).await.expect("fetch");
 	assert!(page.messages.is_empty());
 	assert_eq!(client.ack(peer, &mallory, vec![id]).await.expect("ack"), 0);
-	assert!((0..5).any(|i| net.handle(i).store().contains(&id).unwrap_or(false)), "not deleted");
+	assert!((0..5).any(|i| net.handle(i).store().contains(&id)), "not deleted");
 
 	// Mallory signing as Alice: the signature does not verify.
 	let mut forged =
