@@ -426,21 +426,68 @@ async fn w2(messages: u64) {
 	);
 }
 
+const USAGE: &str = "\
+bench_relay: the relay benchmark (not a test); figures go to docs/performance.md
+
+Usage: bench_relay [--w1-only | --w2-only] [--step-secs S] [--rate R] [--w2-messages N]
+
+  --w1-only          only W1 (online push through 5 relays, the offered rate rising to the knee)
+  --w2-only          only W2 (N unread messages in the store: disk and heap per message)
+  --step-secs S      seconds per W1 step (default 3)
+  --rate R           measure one W1 step at R msgs/s (for profiling) instead of the ladder
+  --w2-messages N    unread messages in W2 (default 1000000)
+  -h, --help         this text
+";
+
+/// The command line, parsed; a mistake prints the usage and exits with status 2.
+struct Args {
+	w1: bool,
+	w2: bool,
+	step_secs: u64,
+	rate: Option<u64>,
+	w2_messages: u64,
+}
+
+fn parse_args() -> Args {
+	fn fail(why: &str) -> ! {
+		eprintln!("bench_relay: {why}\n\n{USAGE}");
+		std::process::exit(2)
+	}
+	let mut args = Args { w1: true, w2: true, step_secs: 3, rate: None, w2_messages: 1_000_000 };
+	let mut it = std::env::args().skip(1);
+	while let Some(arg) = it.next() {
+		let mut number = |flag: &str| -> u64 {
+			match it.next().map(|v| v.parse::<u64>()) {
+				Some(Ok(n)) if n > 0 => n,
+				_ => fail(&format!("{flag} needs a positive whole number")),
+			}
+		};
+		match arg.as_str() {
+			"--w1-only" => args.w2 = false,
+			"--w2-only" => args.w1 = false,
+			"--step-secs" => args.step_secs = number("--step-secs"),
+			"--rate" => args.rate = Some(number("--rate")),
+			"--w2-messages" => args.w2_messages = number("--w2-messages"),
+			"-h" | "--help" => {
+				print!("{USAGE}");
+				std::process::exit(0)
+			},
+			other => fail(&format!("unknown argument `{other}`")),
+		}
+	}
+	if !args.w1 && !args.w2 {
+		fail("--w1-only and --w2-only exclude each other");
+	}
+	args
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-	let args: Vec<String> = std::env::args().collect();
-	let value = |flag: &str| {
-		args.iter()
-			.position(|a| a == flag)
-			.and_then(|i| args.get(i + 1))
-			.and_then(|v| v.parse::<u64>().ok())
-	};
-	let step_secs = value("--step-secs").unwrap_or(3);
-	let w2_messages = value("--w2-messages").unwrap_or(1_000_000);
-	if !args.iter().any(|a| a == "--w2-only") {
-		w1(step_secs, value("--rate")).await;
+	let args = parse_args();
+	if args.w1 {
+		w1(args.step_secs, args.rate).await;
 	}
-	if !args.iter().any(|a| a == "--w1-only") {
-		w2(w2_messages).await;
+	if args.w2 {
+		w2(args.w2_messages).await;
 	}
 }
