@@ -225,6 +225,14 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
 	}
 }
 
+fn add_signed(counter: &AtomicU64, delta: i64) {
+	if delta >= 0 {
+		counter.fetch_add(delta as u64, Ordering::Relaxed);
+	} else {
+		counter.fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
+	}
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 	m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -688,6 +696,7 @@ struct Batch {
 	inserted: HashMap<MessageId, (u64, RoutingId, u32)>,
 	deleted: HashMap<MessageId, RoutingId>,
 	seqs: HashSet<u64>,
+	/// Count and byte changes per mailbox, for the bounds of the batch's later inserts.
 	deltas: HashMap<RoutingId, (i64, i64)>,
 	done: Vec<Done>,
 }
@@ -863,38 +872,36 @@ impl Writer {
 	}
 
 	fn commit(&self, batch: Batch) {
-		let Batch { write, inserted, deleted, deltas, done, .. } = batch;
+		let Batch { write, inserted, deleted, done, .. } = batch;
 		let mut opts = rocksdb::WriteOptions::default();
 		opts.set_sync(self.config.fsync);
 		match self.db.write_opt(write, &opts) {
 			Ok(()) => {
+				// The index follows the committed writes; the totals follow the index.
+				let (mut messages, mut bytes) = (0i64, 0i64);
 				let mut boxes = lock(&self.mailboxes);
 				for (id, (seq, routing, len)) in inserted {
-					boxes.entry(routing).or_default().ids.insert(id, Unread { seq, len });
+					let m = boxes.entry(routing).or_default();
+					if m.ids.insert(id, Unread { seq, len }).is_none() {
+						m.bytes += u64::from(len);
+						messages += 1;
+						bytes += i64::from(len);
+					}
 				}
 				for (id, routing) in deleted {
-					if let Some(m) = boxes.get_mut(&routing) {
-						m.ids.remove(&id);
-					}
-				}
-				for (routing, (dc, db)) in deltas {
-					let m = boxes.entry(routing).or_default();
-					m.bytes = (m.bytes as i64 + db).max(0) as u64;
-					if dc >= 0 {
-						self.messages.fetch_add(dc as u64, Ordering::Relaxed);
-					} else {
-						self.messages.fetch_sub(dc.unsigned_abs(), Ordering::Relaxed);
-					}
-					if db >= 0 {
-						self.bytes.fetch_add(db as u64, Ordering::Relaxed);
-					} else {
-						self.bytes.fetch_sub(db.unsigned_abs(), Ordering::Relaxed);
+					let Some(m) = boxes.get_mut(&routing) else { continue };
+					if let Some(gone) = m.ids.remove(&id) {
+						m.bytes -= u64::from(gone.len);
+						messages -= 1;
+						bytes -= i64::from(gone.len);
 					}
 					if m.ids.is_empty() {
 						boxes.remove(&routing);
 					}
 				}
 				drop(boxes);
+				add_signed(&self.messages, messages);
+				add_signed(&self.bytes, bytes);
 				done.into_iter().for_each(Done::succeed);
 			},
 			Err(e) => {

@@ -4,11 +4,12 @@
 
 mod common;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use common::{account, eventually, Net};
 use ichat_relay_client::{
-	chat, sign, ClientConfig, ClientError, Incoming, Messenger, MessengerConfig, RelayClient,
+	chat, sign, ClientConfig, ClientError, Incoming, Messenger, MessengerConfig, NodeAddress,
+	RelayClient,
 };
 use ichat_relay_proto::{
 	AckBody, ErrorCode, FetchBody, MessageId, PresenceBody, Request, Response, RoutingId,
@@ -16,11 +17,18 @@ use ichat_relay_proto::{
 };
 use tokio::sync::mpsc;
 
-fn messenger_config() -> MessengerConfig {
-	MessengerConfig {
+/// A `Messenger` for `who` on `nodes`, with a short maintenance interval for tests.
+async fn connect(
+	who: &Arc<ichat_crypto::Account>,
+	nodes: Vec<NodeAddress>,
+) -> (Arc<Messenger>, mpsc::Receiver<Incoming>) {
+	let config = MessengerConfig {
 		maintenance_interval: Duration::from_millis(300),
 		..MessengerConfig::default()
-	}
+	};
+	Messenger::start(who.clone(), nodes, config)
+		.await
+		.expect("the messenger connects")
 }
 
 async fn recv(rx: &mut mpsc::Receiver<Incoming>, secs: u64) -> Option<Incoming> {
@@ -42,14 +50,8 @@ async fn send_text(
 async fn delivery_through_five_nodes_is_stored_once_pushed_once_and_burned_after_reading() {
 	let net = Net::start(7, |_| {}).await;
 	let (alice, bob) = (account("//Alice"), account("//Bob"));
-	let (alice_m, mut alice_rx) =
-		Messenger::start(alice.clone(), net.addresses()[..2].to_vec(), messenger_config())
-			.await
-			.expect("alice connects");
-	let (bob_m, _bob_rx) =
-		Messenger::start(bob.clone(), net.addresses()[3..4].to_vec(), messenger_config())
-			.await
-			.expect("bob connects");
+	let (alice_m, mut alice_rx) = connect(&alice, net.addresses()[..2].to_vec()).await;
+	let (bob_m, _bob_rx) = connect(&bob, net.addresses()[3..4].to_vec()).await;
 	assert_eq!(alice_m.in_use().len(), 5, "a client stays on 5 nodes");
 
 	let report = send_text(&bob_m, &bob, &alice_m, "hello alice").await;
@@ -86,9 +88,7 @@ async fn delivery_through_five_nodes_is_stored_once_pushed_once_and_burned_after
 async fn a_message_to_an_offline_recipient_is_dropped_and_the_sender_told() {
 	let net = Net::start(6, |_| {}).await;
 	let (bob, carol) = (account("//Bob"), account("//Carol"));
-	let (bob_m, _rx) = Messenger::start(bob.clone(), net.addresses(), messenger_config())
-		.await
-		.expect("bob");
+	let (bob_m, _rx) = connect(&bob, net.addresses()).await;
 	let carol_routing = RoutingId::for_account(&ichat_relay_proto::AccountId(carol.id().0));
 	assert_eq!(bob_m.lookup(carol_routing).await.expect("lookup"), None);
 	// Carol's binding is public knowledge from an earlier chat; she is offline now.
@@ -113,9 +113,7 @@ async fn a_message_to_an_offline_recipient_is_dropped_and_the_sender_told() {
 async fn an_entry_set_hint_spares_forwards_to_listen_nodes_the_sender_reaches_itself() {
 	let mut net = Net::start(6, |_| {}).await;
 	let (alice, bob) = (account("//Alice"), account("//Bob"));
-	let (alice_m, _rx) = Messenger::start(alice.clone(), net.addresses(), messenger_config())
-		.await
-		.expect("alice");
+	let (alice_m, _rx) = connect(&alice, net.addresses()).await;
 	let listen = alice_m.in_use();
 	assert_eq!(listen.len(), 5);
 	let outsider = (0..6)
@@ -162,9 +160,7 @@ async fn an_entry_set_hint_spares_forwards_to_listen_nodes_the_sender_reaches_it
 	assert_eq!(sorted(holders(&net, &sent.message_id)), sorted(listen.clone()));
 
 	// The hint the Messenger sends: all five entries are listen nodes, each stores its own copy.
-	let (bob_m, _b) = Messenger::start(bob.clone(), net.addresses(), messenger_config())
-		.await
-		.expect("bob");
+	let (bob_m, _b) = connect(&bob, net.addresses()).await;
 	let report = send_text(&bob_m, &bob, &alice_m, "five").await;
 	let id = report.message_id.expect("accepted");
 	assert_eq!(sorted(holders(&net, &id)), sorted(listen.clone()), "{report:?}");
@@ -189,12 +185,8 @@ async fn an_entry_set_hint_spares_forwards_to_listen_nodes_the_sender_reaches_it
 async fn an_ack_naming_its_nodes_is_not_replicated_and_one_without_is() {
 	let net = Net::start(6, |_| {}).await;
 	let (alice, bob) = (account("//Alice"), account("//Bob"));
-	let (alice_m, _alice_rx) = Messenger::start(alice.clone(), net.addresses(), messenger_config())
-		.await
-		.expect("alice");
-	let (bob_m, _bob_rx) = Messenger::start(bob.clone(), net.addresses(), messenger_config())
-		.await
-		.expect("bob");
+	let (alice_m, _alice_rx) = connect(&alice, net.addresses()).await;
+	let (bob_m, _bob_rx) = connect(&bob, net.addresses()).await;
 	let listen = alice_m.in_use();
 	assert_eq!(listen.len(), 5);
 	let client = RelayClient::start(ClientConfig::default()).expect("client");
@@ -267,10 +259,7 @@ async fn an_ack_naming_its_nodes_is_not_replicated_and_one_without_is() {
 async fn with_four_of_five_listen_nodes_killed_delivery_still_succeeds() {
 	let mut net = Net::start(7, |_| {}).await;
 	let (alice, bob) = (account("//Alice"), account("//Bob"));
-	let (alice_m, mut alice_rx) =
-		Messenger::start(alice.clone(), net.addresses(), messenger_config())
-			.await
-			.expect("alice");
+	let (alice_m, mut alice_rx) = connect(&alice, net.addresses()).await;
 	let in_use = alice_m.in_use();
 	let victims: Vec<usize> = in_use.iter().take(4).map(|p| net.index_of(p)).collect();
 	let survivor = net.index_of(&in_use[4]);
@@ -281,8 +270,7 @@ async fn with_four_of_five_listen_nodes_killed_delivery_still_succeeds() {
 			.filter(|i| !in_use.contains(&net.address(*i).peer_id))
 			.map(|i| net.address(i)),
 	);
-	let (bob_m, _rx) =
-		Messenger::start(bob.clone(), bob_nodes, messenger_config()).await.expect("bob");
+	let (bob_m, _rx) = connect(&bob, bob_nodes).await;
 	let binding = bob_m.lookup(alice_m.routing_id()).await.expect("lookup").expect("online");
 	for i in victims {
 		net.stop(i).await;
@@ -311,12 +299,8 @@ async fn unread_messages_survive_a_restart_and_expire_after_their_lifetime() {
 	})
 	.await;
 	let (alice, bob) = (account("//Alice"), account("//Bob"));
-	let (alice_m, _alice_rx) = Messenger::start(alice.clone(), net.addresses(), messenger_config())
-		.await
-		.expect("alice");
-	let (bob_m, _rx) = Messenger::start(bob.clone(), net.addresses(), messenger_config())
-		.await
-		.expect("bob");
+	let (alice_m, _alice_rx) = connect(&alice, net.addresses()).await;
+	let (bob_m, _rx) = connect(&bob, net.addresses()).await;
 	let binding = bob_m.lookup(alice_m.routing_id()).await.expect("lookup").expect("online");
 	let holder = net.index_of(&alice_m.in_use()[0]);
 	// Alice goes quiet (her presence record stays live) and a message arrives unread.
@@ -350,12 +334,8 @@ async fn unread_messages_survive_a_restart_and_expire_after_their_lifetime() {
 async fn mailboxes_are_bounded() {
 	let net = Net::start(5, |c| c.store.max_messages_per_mailbox = 2).await;
 	let (alice, bob) = (account("//Alice"), account("//Bob"));
-	let (alice_m, _rx) = Messenger::start(alice.clone(), net.addresses(), messenger_config())
-		.await
-		.expect("alice");
-	let (bob_m, _b) = Messenger::start(bob.clone(), net.addresses(), messenger_config())
-		.await
-		.expect("bob");
+	let (alice_m, _rx) = connect(&alice, net.addresses()).await;
+	let (bob_m, _b) = connect(&bob, net.addresses()).await;
 	for text in ["one", "two"] {
 		assert!(send_text(&bob_m, &bob, &alice_m, text).await.accepted());
 	}
@@ -374,12 +354,8 @@ async fn mailboxes_are_bounded() {
 async fn only_the_recipient_reads_its_mail_and_forged_or_replayed_requests_are_refused() {
 	let net = Net::start(5, |_| {}).await;
 	let (alice, bob, mallory) = (account("//Alice"), account("//Bob"), account("//Mallory"));
-	let (alice_m, _rx) = Messenger::start(alice.clone(), net.addresses(), messenger_config())
-		.await
-		.expect("alice");
-	let (bob_m, _b) = Messenger::start(bob.clone(), net.addresses(), messenger_config())
-		.await
-		.expect("bob");
+	let (alice_m, _rx) = connect(&alice, net.addresses()).await;
+	let (bob_m, _b) = connect(&bob, net.addresses()).await;
 	alice_m.close();
 	let id = send_text(&bob_m, &bob, &alice_m, "for alice only")
 		.await
@@ -473,9 +449,7 @@ async fn the_mesh_admits_only_registry_peers_and_follows_registry_changes() {
 	tokio::time::sleep(Duration::from_millis(300)).await;
 	let (alice, bob) = (account("//Alice"), account("//Bob"));
 	let members = net.addresses()[..5].to_vec();
-	let (alice_m, _rx) = Messenger::start(alice.clone(), members, messenger_config())
-		.await
-		.expect("alice");
+	let (alice_m, _rx) = connect(&alice, members).await;
 	// The outsider node still believes in its old registry? No: it follows the same chain,
 	// but to model a rogue node we ask it directly; its mesh lookups are refused.
 	let outsider = net.address(5);
