@@ -5,10 +5,17 @@
 # docs/performance.md. Extra arguments go to the harness:
 #   --w1-only | --w2-only   --w2-messages N (default 1000000)   --step-secs S (default 3)
 #   --rate R (one W1 step at R msgs/s, for profiling)
+# With --transport first, it runs bench_transport instead: W1's traffic on the same libp2p
+# stack with no relay work, whose knee bounds W1's from above (takes --step-secs and --rate).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ICHAT_ROOT"
 step "building bench_relay (release, shared feature set)"
 cargo build --locked --release --workspace --features "$ICHAT_FEATURES" --examples
-step "running bench_relay $*"
-exec "$CARGO_TARGET_DIR/release/examples/bench_relay" "$@"
+bench=bench_relay
+if [ "${1:-}" = "--transport" ]; then
+  bench=bench_transport
+  shift
+fi
+step "running $bench $*"
+exec "$CARGO_TARGET_DIR/release/examples/$bench" "$@"

@@ -14,6 +14,8 @@
 //! Usage: `bench_relay [--w1-only|--w2-only] [--w2-messages N] [--step-secs S] [--rate R]`
 //! (`--rate R` measures one W1 step at R msgs/s, for profiling).
 
+mod common;
+
 use std::{
 	alloc::{GlobalAlloc, Layout},
 	collections::HashMap,
@@ -24,6 +26,7 @@ use std::{
 	time::{Duration, Instant},
 };
 
+use common::{cpu_us, lock, server_cpu_ns, Step};
 use ichat_crypto::{Account, Suri};
 use ichat_relay::{registry, RegistrySnapshot, RelayConfig, Store, StoreConfig};
 use ichat_relay_client::{chat, Messenger, MessengerConfig, NodeAddress};
@@ -53,58 +56,8 @@ static JEMALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// Process CPU time (user + system), in microseconds.
-fn cpu_us() -> u64 {
-	let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-	#[allow(unsafe_code)]
-	// SAFETY: getrusage writes into the struct we own.
-	let usage = unsafe {
-		libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
-		usage.assume_init()
-	};
-	let tv = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
-	tv(usage.ru_utime) + tv(usage.ru_stime)
-}
-
-/// CPU time (user + system, nanoseconds) of the relays' threads: the relay runtime's workers
-/// and blocking threads and RocksDB's threads. The clients' runtime and `futures-timer`'s
-/// thread, which both use, are left out. Read from `/proc/self/task/*/schedstat`.
-fn relay_cpu_ns() -> u64 {
-	let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
-	tasks
-		.flatten()
-		.filter(|task| {
-			let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-			comm.starts_with("relay-") || comm.starts_with("rocksdb")
-		})
-		.filter_map(|task| {
-			let stat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
-			stat.split_whitespace().next()?.parse::<u64>().ok()
-		})
-		.sum()
-}
-
 fn account(suri: &str) -> Arc<Account> {
 	Arc::new(Account::from_suri(&Suri::parse(suri).expect("suri")).expect("account"))
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-	if sorted.is_empty() {
-		return Duration::ZERO;
-	}
-	let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-	sorted[i.min(sorted.len() - 1)]
-}
-
-struct Step {
-	rate: u64,
-	sent: usize,
-	delivered: usize,
-	p50: Duration,
-	p99: Duration,
-	cpu_per_msg_us: f64,
-	/// CPU of the relays' threads only, per message, all 5 relays together.
-	server_cpu_per_msg_us: f64,
 }
 
 const NODES: usize = 5;
@@ -117,17 +70,9 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 	println!("W1 online push: {NODES} relays, {SENDERS} senders, {RECIPIENTS} recipients, 1 KiB envelopes, 5 entry nodes per message");
 	let dir = tempfile::tempdir().expect("tempdir");
 	let (registry_tx, _) = registry::channel(RegistrySnapshot::default());
-	// The relays run on their own runtime (threads named `relay-rt`), the clients on this
-	// one, so that the server's CPU time can be told apart from the clients'.
-	let relay_rt = tokio::runtime::Builder::new_multi_thread()
-		.worker_threads(2)
-		.thread_name("relay-rt")
-		// Blocking-pool threads (the sweeper's scans, long commits) must not exit during a
-		// step: the CPU time of a thread that exits is not in `/proc/self/task` any more.
-		.thread_keep_alive(Duration::from_secs(3600))
-		.enable_all()
-		.build()
-		.expect("relay runtime");
+	// The relays run on their own runtime, the clients on this one, so that the server's CPU
+	// time can be told apart from the clients'.
+	let relay_rt = common::server_runtime();
 	let mut handles = Vec::new();
 	for i in 0..NODES {
 		let keypair = libp2p::identity::Keypair::generate_ed25519();
@@ -182,9 +127,9 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 	}
 	let body = "x".repeat(BODY_LEN);
 
-	let mut steps = Vec::new();
-	let mut rate = only_rate.unwrap_or(250);
-	loop {
+	let mut steps: Vec<Step> = Vec::new();
+	let mut next = Some(only_rate.unwrap_or(250));
+	while let Some(rate) = next {
 		let total = (rate * step_secs) as usize;
 		// Seal before the clock starts: the relays are measured, not the sender's crypto.
 		let envelopes: Vec<(usize, Vec<u8>)> = (0..total)
@@ -198,7 +143,7 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 		let sent_at: Arc<Mutex<HashMap<MessageId, Instant>>> = Arc::default();
 		eprintln!("  step {rate} msgs/s starts");
 		let cpu0 = cpu_us();
-		let relay0 = relay_cpu_ns();
+		let server0 = server_cpu_ns();
 		let start = Instant::now();
 		let interval = Duration::from_secs_f64(1.0 / rate as f64);
 		let mut tasks = Vec::with_capacity(total);
@@ -226,59 +171,24 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 		}
 		// Let the last pushes arrive.
 		tokio::time::sleep(Duration::from_millis(500)).await;
-		let cpu = cpu_us() - cpu0;
-		let relay_ns = relay_cpu_ns() - relay0;
+		let (cpu, server_ns) = (cpu_us() - cpu0, server_cpu_ns() - server0);
 		let sent = lock(&sent_at).clone();
 		let arrived = lock(&arrivals).clone();
 		let mut latencies: Vec<Duration> = sent
 			.iter()
 			.filter_map(|(id, at)| arrived.get(id).map(|a| a.saturating_duration_since(*at)))
 			.collect();
-		latencies.sort();
-		let step = Step {
-			rate,
-			sent: sent.len(),
-			delivered: latencies.len(),
-			p50: percentile(&latencies, 0.50),
-			p99: percentile(&latencies, 0.99),
-			cpu_per_msg_us: cpu as f64 / sent.len().max(1) as f64,
-			server_cpu_per_msg_us: relay_ns as f64 / 1e3 / sent.len().max(1) as f64,
-		};
-		let ratio = step.delivered as f64 / step.sent.max(1) as f64;
-		println!(
-			"  offered {:>6} msgs/s: delivered {:>6}/{:<6} ({:>6.2} %)  p50 {:>8.2} ms  p99 {:>8.2} ms  CPU/msg: relays {:>5.0} us ({:>4.0} us per relay), whole process {:>5.0} us",
-			step.rate,
-			step.delivered,
-			step.sent,
-			ratio * 100.0,
-			step.p50.as_secs_f64() * 1e3,
-			step.p99.as_secs_f64() * 1e3,
-			step.server_cpu_per_msg_us,
-			step.server_cpu_per_msg_us / NODES as f64,
-			step.cpu_per_msg_us
-		);
+		let step = Step::measure(rate, &mut latencies, sent.len(), cpu, server_ns);
+		step.print("relay", NODES);
 		for (why, n) in &refusals {
 			println!("    {n} sends refused by an entry node: {why}");
 		}
-		let broke = step.p99 > Duration::from_millis(50) || ratio < 0.999;
 		steps.push(step);
-		// Past the knee, still measure the 1,000 msgs/s step the targets name.
-		if only_rate.is_some() || (broke && rate >= 1000) || rate >= 64_000 {
-			break;
-		}
-		rate = if rate < 1000 { rate * 2 } else { rate + rate / 4 };
-		if rate > 1000 && steps.iter().all(|s| s.rate != 1000) {
-			rate = 1000;
-		}
+		next = common::next_rate(&steps, only_rate.is_some());
 	}
-	let good: Vec<&Step> = steps
-		.iter()
-		.filter(|s| {
-			s.p99 <= Duration::from_millis(50) && s.delivered as f64 >= 0.999 * s.sent as f64
-		})
-		.collect();
-	let knee = good.iter().map(|s| s.rate).max().unwrap_or(0);
-	println!("W1 knee: {knee} msgs/s offered (every node is entry and listen node for every message, so also {knee} msgs/s per node)");
+	let knee = common::knee(&steps);
+	let knee_rate = knee.map_or(0, |s| s.rate);
+	println!("W1 knee: {knee_rate} msgs/s offered (every node is entry and listen node for every message, so also {knee_rate} msgs/s per node)");
 	if let Some(s) = steps.iter().find(|s| s.rate == 1000) {
 		println!(
 			"W1 at 1,000 msgs/s: p50 {:.2} ms, p99 {:.2} ms",
@@ -286,7 +196,7 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 			s.p99.as_secs_f64() * 1e3
 		);
 	}
-	if let Some(s) = good.last() {
+	if let Some(s) = knee {
 		println!(
 			"W1 server CPU per message at the knee: {:.0} us per relay node ({:.0} us for all 5 relays; {:.0} us for the whole process with the clients)",
 			s.server_cpu_per_msg_us / NODES as f64,
@@ -330,10 +240,6 @@ async fn burn_what_was_read(
 		}
 		tokio::time::sleep(ACK_EVERY.saturating_sub(started.elapsed())).await;
 	}
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-	m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn dir_size(path: &std::path::Path) -> u64 {

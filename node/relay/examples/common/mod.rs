@@ -1,0 +1,141 @@
+//! What `bench_relay` and `bench_transport` share: CPU clocks, percentiles, and the W1 ladder
+//! of offered rates with its knee.
+
+use std::{
+	sync::{Mutex, MutexGuard},
+	time::Duration,
+};
+
+/// Process CPU time (user + system), in microseconds.
+pub(crate) fn cpu_us() -> u64 {
+	let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+	#[allow(unsafe_code)]
+	// SAFETY: getrusage writes into the struct we own.
+	let usage = unsafe {
+		libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+		usage.assume_init()
+	};
+	let tv = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+	tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// CPU time (user + system, nanoseconds) of the servers' threads: the runtime built by
+/// [`server_runtime`] (threads `relay-rt`) and RocksDB's threads. The clients' runtime and
+/// `futures-timer`'s thread, which both use, are left out. Read from
+/// `/proc/self/task/*/schedstat`.
+pub(crate) fn server_cpu_ns() -> u64 {
+	let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
+	tasks
+		.flatten()
+		.filter(|task| {
+			let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+			comm.starts_with("relay-") || comm.starts_with("rocksdb")
+		})
+		.filter_map(|task| {
+			let stat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+			stat.split_whitespace().next()?.parse::<u64>().ok()
+		})
+		.sum()
+}
+
+/// The servers' own runtime (2 workers, threads `relay-rt`), apart from the clients' so that
+/// [`server_cpu_ns`] can tell their CPU time apart.
+pub(crate) fn server_runtime() -> tokio::runtime::Runtime {
+	tokio::runtime::Builder::new_multi_thread()
+		.worker_threads(2)
+		.thread_name("relay-rt")
+		// Blocking-pool threads (the sweeper's scans, long commits) must not exit during a
+		// step: the CPU time of a thread that exits is not in `/proc/self/task` any more.
+		.thread_keep_alive(Duration::from_secs(3600))
+		.enable_all()
+		.build()
+		.expect("server runtime")
+}
+
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
+	if sorted.is_empty() {
+		return Duration::ZERO;
+	}
+	let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+	sorted[i.min(sorted.len() - 1)]
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+	m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One W1 step's figures.
+pub(crate) struct Step {
+	pub(crate) rate: u64,
+	pub(crate) sent: usize,
+	pub(crate) delivered: usize,
+	pub(crate) p50: Duration,
+	pub(crate) p99: Duration,
+	/// CPU of the whole process per message.
+	pub(crate) cpu_per_msg_us: f64,
+	/// CPU of the servers' threads only, per message, all servers together.
+	pub(crate) server_cpu_per_msg_us: f64,
+}
+
+impl Step {
+	/// From the send and first-arrival times of one step's messages and the CPU it took.
+	pub(crate) fn measure(
+		rate: u64,
+		latencies: &mut [Duration],
+		sent: usize,
+		cpu_us: u64,
+		server_ns: u64,
+	) -> Step {
+		latencies.sort();
+		Step {
+			rate,
+			sent,
+			delivered: latencies.len(),
+			p50: percentile(latencies, 0.50),
+			p99: percentile(latencies, 0.99),
+			cpu_per_msg_us: cpu_us as f64 / sent.max(1) as f64,
+			server_cpu_per_msg_us: server_ns as f64 / 1e3 / sent.max(1) as f64,
+		}
+	}
+
+	/// Within the W1 limits: p99 at most 50 ms and at least 99.9 % delivered.
+	pub(crate) fn good(&self) -> bool {
+		self.p99 <= Duration::from_millis(50) && self.delivered as f64 >= 0.999 * self.sent as f64
+	}
+
+	/// Prints the step's line; `servers` (`what`s: relays, servers) share the server CPU.
+	pub(crate) fn print(&self, what: &str, servers: usize) {
+		println!(
+			"  offered {:>6} msgs/s: delivered {:>6}/{:<6} ({:>6.2} %)  p50 {:>8.2} ms  p99 {:>8.2} ms  CPU/msg: {what}s {:>5.0} us ({:>4.0} us per {what}), whole process {:>5.0} us",
+			self.rate,
+			self.delivered,
+			self.sent,
+			self.delivered as f64 / self.sent.max(1) as f64 * 100.0,
+			self.p50.as_secs_f64() * 1e3,
+			self.p99.as_secs_f64() * 1e3,
+			self.server_cpu_per_msg_us,
+			self.server_cpu_per_msg_us / servers as f64,
+			self.cpu_per_msg_us
+		);
+	}
+}
+
+/// The W1 ladder: the rate after `steps` (doubling up to 1,000 msgs/s, which is always
+/// measured, then +25 % a step), or `None` when the ladder is done: past the knee (and 1,000
+/// measured), at 64,000 msgs/s, or after the one step of `--rate`.
+pub(crate) fn next_rate(steps: &[Step], only_rate: bool) -> Option<u64> {
+	let last = steps.last()?;
+	if only_rate || (!last.good() && last.rate >= 1000) || last.rate >= 64_000 {
+		return None;
+	}
+	let rate = if last.rate < 1000 { last.rate * 2 } else { last.rate + last.rate / 4 };
+	if rate > 1000 && steps.iter().all(|s| s.rate != 1000) {
+		return Some(1000);
+	}
+	Some(rate)
+}
+
+/// The knee: the highest offered rate within the limits.
+pub(crate) fn knee(steps: &[Step]) -> Option<&Step> {
+	steps.iter().filter(|s| s.good()).max_by_key(|s| s.rate)
+}
