@@ -7,6 +7,7 @@ use std::{
 		atomic::{AtomicU64, Ordering},
 		Arc, Mutex,
 	},
+	task::Poll,
 	time::{Duration, Instant},
 };
 
@@ -1063,12 +1064,12 @@ async fn accept_pipes(engine: Arc<Engine>, mut streams: libp2p_stream::IncomingS
 }
 
 impl Engine {
-	/// Serves a pipe: reads request frames one after another, handles each on its own task
-	/// (within the pipe's and the node's concurrency limits) and writes each answer as it is
-	/// ready, so answers may overtake each other; the client matches them by request id. A
-	/// refused header (unknown version, a length over its limit) is answered and ends the pipe,
-	/// as the stream cannot be resynchronised; any other malformed frame is answered and the
-	/// pipe goes on.
+	/// Serves a pipe: reads request frames one after another, handles each at once or, when it
+	/// has to wait, on its own task (within the pipe's and the node's concurrency limits), and
+	/// writes each answer as it is ready, so answers may overtake each other; the client matches
+	/// them by request id. A refused header (unknown version, a length over its limit) is
+	/// answered and ends the pipe, as the stream cannot be resynchronised; any other malformed
+	/// frame is answered and the pipe goes on.
 	async fn serve_pipe(self: Arc<Self>, peer: PeerId, stream: libp2p::Stream) {
 		let (mut reader, mut writer) = stream.split();
 		let (tx, mut rx) = mpsc::channel::<Vec<u8>>(PIPE_IN_FLIGHT);
@@ -1091,12 +1092,27 @@ impl Engine {
 				let Ok(slot) = in_flight.clone().acquire_owned().await else { break };
 				match self.permits.clone().try_acquire_owned() {
 					Ok(permit) => {
-						let (engine, tx) = (self.clone(), tx.clone());
-						tokio::spawn(async move {
-							let answer = engine.handle_client(&bytes).await;
-							drop((permit, slot));
-							let _ = tx.send(answer).await;
-						});
+						let engine = self.clone();
+						let mut answer =
+							Box::pin(async move { engine.handle_client(&bytes).await });
+						// Most requests finish at once (a `send` whose store commit this caller
+						// makes, a `ping`, a lookup answered from this node's own table): answer
+						// them here; only one that has to wait (for a commit made by another
+						// caller, a mesh round trip) gets a task of its own.
+						match futures::poll!(answer.as_mut()) {
+							Poll::Ready(answer) => {
+								drop((permit, slot));
+								let _ = tx.send(answer).await;
+							},
+							Poll::Pending => {
+								let tx = tx.clone();
+								tokio::spawn(async move {
+									let answer = answer.await;
+									drop((permit, slot));
+									let _ = tx.send(answer).await;
+								});
+							},
+						}
 					},
 					Err(_) => {
 						let busy = err(ErrorCode::Busy, 100, "node busy");
