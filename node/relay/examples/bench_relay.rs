@@ -197,12 +197,7 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 		);
 	}
 	if let Some(s) = knee {
-		println!(
-			"W1 server CPU per message at the knee: {:.0} us per relay node ({:.0} us for all 5 relays; {:.0} us for the whole process with the clients)",
-			s.server_cpu_per_msg_us / NODES as f64,
-			s.server_cpu_per_msg_us,
-			s.cpu_per_msg_us
-		);
+		println!("W1 server CPU per message at the knee: {}", s.cpu_summary("relay", NODES));
 		println!(
 			"W1 one relay node is CPU-bound at about {:.0} msgs/s per core (an estimate from its CPU per message, not a measured knee: here 5 relays and the clients share this machine's cores)",
 			1e6 / (s.server_cpu_per_msg_us / NODES as f64)
@@ -355,34 +350,20 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-	fn fail(why: &str) -> ! {
-		eprintln!("bench_relay: {why}\n\n{USAGE}");
-		std::process::exit(2)
-	}
+	let mut cli = common::Cli::new("bench_relay", USAGE);
 	let mut args = Args { w1: true, w2: true, step_secs: 3, rate: None, w2_messages: 1_000_000 };
-	let mut it = std::env::args().skip(1);
-	while let Some(arg) = it.next() {
-		let mut number = |flag: &str| -> u64 {
-			match it.next().map(|v| v.parse::<u64>()) {
-				Some(Ok(n)) if n > 0 => n,
-				_ => fail(&format!("{flag} needs a positive whole number")),
-			}
-		};
-		match arg.as_str() {
+	while let Some(flag) = cli.flag() {
+		match flag.as_str() {
 			"--w1-only" => args.w2 = false,
 			"--w2-only" => args.w1 = false,
-			"--step-secs" => args.step_secs = number("--step-secs"),
-			"--rate" => args.rate = Some(number("--rate")),
-			"--w2-messages" => args.w2_messages = number("--w2-messages"),
-			"-h" | "--help" => {
-				print!("{USAGE}");
-				std::process::exit(0)
-			},
-			other => fail(&format!("unknown argument `{other}`")),
+			"--step-secs" => args.step_secs = cli.number("--step-secs"),
+			"--rate" => args.rate = Some(cli.number("--rate")),
+			"--w2-messages" => args.w2_messages = cli.number("--w2-messages"),
+			other => cli.fail(&format!("unknown argument `{other}`")),
 		}
 	}
 	if !args.w1 && !args.w2 {
-		fail("--w1-only and --w2-only exclude each other");
+		cli.fail("--w1-only and --w2-only exclude each other");
 	}
 	args
 }

@@ -288,10 +288,8 @@ async fn run(step_secs: u64, only_rate: Option<u64>) {
 	);
 	if let Some(s) = knee {
 		println!(
-			"W1 transport floor CPU per message at the knee: {:.0} us per server ({:.0} us for all 5; {:.0} us for the whole process with the clients)",
-			s.server_cpu_per_msg_us / SERVERS as f64,
-			s.server_cpu_per_msg_us,
-			s.cpu_per_msg_us
+			"W1 transport floor CPU per message at the knee: {}",
+			s.cpu_summary("server", SERVERS)
 		);
 	}
 	drop(senders);
@@ -312,27 +310,13 @@ Usage: bench_transport [--step-secs S] [--rate R]
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-	fn fail(why: &str) -> ! {
-		eprintln!("bench_transport: {why}\n\n{USAGE}");
-		std::process::exit(2)
-	}
+	let mut cli = common::Cli::new("bench_transport", USAGE);
 	let (mut step_secs, mut rate) = (3, None);
-	let mut it = std::env::args().skip(1);
-	while let Some(arg) = it.next() {
-		let mut number = |flag: &str| -> u64 {
-			match it.next().map(|v| v.parse::<u64>()) {
-				Some(Ok(n)) if n > 0 => n,
-				_ => fail(&format!("{flag} needs a positive whole number")),
-			}
-		};
-		match arg.as_str() {
-			"--step-secs" => step_secs = number("--step-secs"),
-			"--rate" => rate = Some(number("--rate")),
-			"-h" | "--help" => {
-				print!("{USAGE}");
-				std::process::exit(0)
-			},
-			other => fail(&format!("unknown argument `{other}`")),
+	while let Some(flag) = cli.flag() {
+		match flag.as_str() {
+			"--step-secs" => step_secs = cli.number("--step-secs"),
+			"--rate" => rate = Some(cli.number("--rate")),
+			other => cli.fail(&format!("unknown argument `{other}`")),
 		}
 	}
 	run(step_secs, rate).await;

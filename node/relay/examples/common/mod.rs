@@ -103,6 +103,16 @@ impl Step {
 		self.p99 <= Duration::from_millis(50) && self.delivered as f64 >= 0.999 * self.sent as f64
 	}
 
+	/// "N us per relay (N us for all 5 relays; N us for the whole process with the clients)".
+	pub(crate) fn cpu_summary(&self, what: &str, servers: usize) -> String {
+		format!(
+			"{:.0} us per {what} ({:.0} us for all {servers} {what}s; {:.0} us for the whole process with the clients)",
+			self.server_cpu_per_msg_us / servers as f64,
+			self.server_cpu_per_msg_us,
+			self.cpu_per_msg_us
+		)
+	}
+
 	/// Prints the step's line; `servers` (`what`s: relays, servers) share the server CPU.
 	pub(crate) fn print(&self, what: &str, servers: usize) {
 		println!(
@@ -138,4 +148,41 @@ pub(crate) fn next_rate(steps: &[Step], only_rate: bool) -> Option<u64> {
 /// The knee: the highest offered rate within the limits.
 pub(crate) fn knee(steps: &[Step]) -> Option<&Step> {
 	steps.iter().filter(|s| s.good()).max_by_key(|s| s.rate)
+}
+
+/// A bench's command line, read flag by flag; `--help` prints the usage and exits, a mistake
+/// prints it after the reason and exits with status 2.
+pub(crate) struct Cli {
+	name: &'static str,
+	usage: &'static str,
+	args: std::iter::Skip<std::env::Args>,
+}
+
+impl Cli {
+	pub(crate) fn new(name: &'static str, usage: &'static str) -> Cli {
+		Cli { name, usage, args: std::env::args().skip(1) }
+	}
+
+	/// The next flag (after `--help`, which is handled here).
+	pub(crate) fn flag(&mut self) -> Option<String> {
+		let flag = self.args.next()?;
+		if flag == "-h" || flag == "--help" {
+			print!("{}", self.usage);
+			std::process::exit(0)
+		}
+		Some(flag)
+	}
+
+	/// The positive whole number that follows `flag`.
+	pub(crate) fn number(&mut self, flag: &str) -> u64 {
+		match self.args.next().map(|v| v.parse::<u64>()) {
+			Some(Ok(n)) if n > 0 => n,
+			_ => self.fail(&format!("{flag} needs a positive whole number")),
+		}
+	}
+
+	pub(crate) fn fail(&self, why: &str) -> ! {
+		eprintln!("{}: {why}\n\n{}", self.name, self.usage);
+		std::process::exit(2)
+	}
 }
