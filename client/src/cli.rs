@@ -109,13 +109,16 @@ Examples:
   ichat chat open 5Grw...utQY             interactive: type to send, replies appear as they come
 
 The recipient must be online: a message to an offline user is dropped and you are told.
+You are online while `chat listen` or `chat open` runs; `chat send` alone does not make you
+online, so to get replies, listen.
 Nothing is written to disk; a read message is deleted on every relay node.";
 
 /// `ichat chat …`.
 #[derive(Debug, Subcommand)]
 #[command(after_help = CHAT_EXAMPLES)]
 pub enum ChatCommand {
-	/// Send one message to ADDRESS (an SS58 address or a keystore account name).
+	/// Send one message to ADDRESS (an SS58 address or a keystore account name); this does not
+	/// make you online.
 	#[command(after_help = CHAT_EXAMPLES)]
 	Send {
 		/// The recipient.

@@ -4,7 +4,9 @@
 //! - two users created with `account new` exchange messages both ways (`chat send`,
 //!   `chat listen`);
 //! - after a message is read, no relay node holds it;
-//! - a message to a user who is offline reports `recipient_offline`;
+//! - a message to a user who is offline reports `recipient_offline`: also right after that
+//!   user's `chat listen` stopped (it goes offline), and when that user has just sent one with
+//!   `chat send` (which does not make its user online);
 //! - an interactive `chat open`, driven through a pseudo-terminal, sends and receives;
 //! - killing 4 of the 5 nodes a `chat open` session is connected to keeps the chat working.
 
@@ -262,6 +264,9 @@ async fn two_users_chat_over_the_local_network() -> Result<()> {
 		got[0]["text"] == "hello from two" && got[0]["from"] == two.address.as_str(),
 		"{got:?}"
 	);
+	// `chat listen` went offline when it stopped: a message sent now is dropped at once.
+	let (ok, v, _) = two.send(&one.address, "still there?")?;
+	ensure!(!ok && v["state"] == "recipient_offline", "one stopped listening: {v}");
 
 	// After the read no relay node holds it.
 	let probe = RelayClient::start(ClientConfig::default())?;
@@ -277,7 +282,11 @@ async fn two_users_chat_over_the_local_network() -> Result<()> {
 		ensure!(page.messages.is_empty(), "{} still holds a read message", node.peer_id);
 	}
 
-	// Offline recipient.
+	// Offline recipient, even right after sending: `chat send` alone does not put three online.
+	let listener = two.listen(1)?;
+	let (ok, v, err) = three.send(&two.address, "three only sends")?;
+	ensure!(ok && v["state"] == "accepted", "{v} {err}");
+	listener.finish()?;
 	let (ok, v, err) = one.send(&three.address, "anyone there?")?;
 	ensure!(!ok && v["state"] == "recipient_offline", "{v}");
 	ensure!(err.contains("recipient offline") && err.lines().count() == 1, "one clear line: {err}");

@@ -12,7 +12,7 @@ use ichat_crypto::{Account, ChatKeyBinding};
 use ichat_relay_proto::{
 	AckBody, ClientMessage, Delivery, EntrySet, ErrorCode, ErrorReply, Extension, FetchBody, Frame,
 	MessageId, NodeAddr, NodeInfo, PeerIdBytes, PresenceBody, Request, Response, RoutingId, Signed,
-	SubscribeBody,
+	SubscribeBody, WithdrawBody,
 };
 use libp2p::{
 	identity::Keypair,
@@ -52,6 +52,15 @@ impl Default for ClientConfig {
 			keypair: None,
 		}
 	}
+}
+
+/// A presence record a node took ([`RelayClient::publish_presence`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+	/// The home-swarm nodes that stored it.
+	pub stored_on: Vec<PeerIdBytes>,
+	/// Its timestamp: what a [`RelayClient::withdraw_presence`] of this record names.
+	pub published_at_ms: u64,
 }
 
 /// Why a request failed.
@@ -363,7 +372,7 @@ impl RelayClient {
 		binding: &ChatKeyBinding,
 		listen: &[NodeAddress],
 		ttl: Duration,
-	) -> Result<Vec<PeerIdBytes>, ClientError> {
+	) -> Result<Published, ClientError> {
 		let now = now_ms();
 		let listen = listen
 			.iter()
@@ -378,7 +387,27 @@ impl RelayClient {
 		let signed =
 			sign::sign(account, body, now).map_err(|e| ClientError::Encode(e.to_string()))?;
 		match self.request(peer, Request::Presence(signed)).await? {
-			Response::PresenceStored { stored_on } => Ok(stored_on),
+			Response::PresenceStored { stored_on } => {
+				Ok(Published { stored_on, published_at_ms: now })
+			},
+			other => Err(unexpected(peer, &other)),
+		}
+	}
+
+	/// `withdraw`: drops the presence record `account` published at `published_at_ms` (see
+	/// [`Published`]) from its home swarm, through `peer`; a newer record (another session of
+	/// the account) stays. Returns the nodes that held it.
+	pub async fn withdraw_presence(
+		&self,
+		peer: PeerId,
+		account: &Account,
+		published_at_ms: u64,
+	) -> Result<Vec<PeerIdBytes>, ClientError> {
+		let signed =
+			sign::sign(account, WithdrawBody { published_at_ms }, now_ms().max(published_at_ms))
+				.map_err(|e| ClientError::Encode(e.to_string()))?;
+		match self.request(peer, Request::Withdraw(signed)).await? {
+			Response::Withdrawn { removed_on } => Ok(removed_on),
 			other => Err(unexpected(peer, &other)),
 		}
 	}

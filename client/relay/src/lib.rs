@@ -21,7 +21,9 @@ pub mod net;
 mod pipe;
 pub mod sign;
 
-pub use client::{sign_ack, ClientConfig, ClientError, FetchPage, RelayClient, Sent, Subscription};
+pub use client::{
+	sign_ack, ClientConfig, ClientError, FetchPage, Published, RelayClient, Sent, Subscription,
+};
 pub use messenger::{Incoming, Messenger, MessengerConfig, MessengerError, NodeHealth, SendReport};
 
 pub use net::NodeAddress;

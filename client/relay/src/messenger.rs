@@ -5,6 +5,8 @@
 //! * Subscribes on every node in use and publishes a presence record listing them (refreshed
 //!   at half its lifetime), so messages reach the client through any of them.
 //! * Fetches unread mail from each node on start and whenever it starts using a node.
+//! * A client that only sends ([`MessengerConfig::receive`] off) does neither of the last two:
+//!   it is never online.
 //! * Replaces a node whose subscription ends or that stops answering pings within about a
 //!   second, and republishes presence.
 //! * Sends every message through `send_fanout` (5) entry nodes and reports what happened.
@@ -35,6 +37,12 @@ pub struct MessengerConfig {
 	pub presence_ttl: Duration,
 	/// How often failed nodes are looked for and replaced.
 	pub maintenance_interval: Duration,
+	/// A receiving client (the default): subscribes on its nodes, fetches its unread mail and
+	/// publishes presence, so it is online. `false` makes a client that only sends (`ichat chat
+	/// send`): it connects to its nodes and sends through them but is never online, so a reply
+	/// sent to it meanwhile is refused as `RecipientOffline` instead of being stored, and it
+	/// leaves alone the presence of a session of the same account that is listening.
+	pub receive: bool,
 	/// The underlying client.
 	pub client: ClientConfig,
 }
@@ -46,6 +54,7 @@ impl Default for MessengerConfig {
 			send_fanout: 5,
 			presence_ttl: Duration::from_secs(300),
 			maintenance_interval: Duration::from_secs(1),
+			receive: true,
 			client: ClientConfig {
 				request_timeout: Duration::from_secs(5),
 				..ClientConfig::default()
@@ -145,6 +154,8 @@ struct State {
 	in_use: Vec<PeerId>,
 	readers: HashMap<PeerId, JoinHandle<()>>,
 	presence_at: Option<Instant>,
+	/// The timestamp of the last presence record a node took (what going offline withdraws).
+	published_at_ms: Option<u64>,
 }
 
 /// A chat client's view of the relay network. See the module docs.
@@ -205,7 +216,9 @@ impl Messenger {
 		lock(&messenger.state).known = known;
 		let chosen = messenger.choose(&HashSet::new());
 		messenger.use_nodes(chosen).await;
-		messenger.publish_presence().await.map_err(MessengerError::Presence)?;
+		if messenger.config.receive {
+			messenger.publish_presence().await.map_err(MessengerError::Presence)?;
+		}
 		let task = tokio::spawn(maintain(Arc::downgrade(&messenger), ended_rx));
 		*lock(&messenger.maintenance) = Some(task);
 		Ok((messenger, rx))
@@ -305,8 +318,13 @@ impl Messenger {
 		candidates.into_iter().take(want).map(|n| n.node.peer_id).collect()
 	}
 
-	/// Subscribes on `peers`, fetches their unread mail, and adds them to the nodes in use.
+	/// Subscribes on `peers`, fetches their unread mail, and adds them to the nodes in use (a
+	/// client that does not receive only adds them: it reached them when it pinged them).
 	async fn use_nodes(self: &Arc<Self>, peers: Vec<PeerId>) {
+		if !self.config.receive {
+			lock(&self.state).in_use.extend(peers);
+			return;
+		}
 		let results =
 			join_all(peers.iter().map(|p| self.client.subscribe(*p, &self.account))).await;
 		for (peer, result) in peers.into_iter().zip(results) {
@@ -413,8 +431,10 @@ impl Messenger {
 				)
 				.await
 			{
-				Ok(_) => {
-					lock(&self.state).presence_at = Some(Instant::now());
+				Ok(published) => {
+					let mut state = lock(&self.state);
+					state.presence_at = Some(Instant::now());
+					state.published_at_ms = Some(published.published_at_ms);
 					return Ok(());
 				},
 				Err(e) => last = e,
@@ -518,7 +538,36 @@ impl Messenger {
 		Ok(deleted)
 	}
 
-	/// Stops the maintenance task and every subscription.
+	/// Goes offline and closes: stops refreshing presence, withdraws this session's presence
+	/// record from its home swarm through the first node in use that takes the withdrawal, so
+	/// that messages sent to the account from now on are refused as `RecipientOffline` instead
+	/// of waiting as unread until the record would have expired, then [`Messenger::close`]s.
+	/// Returns how many home-swarm nodes dropped the record (0 when it published none, or
+	/// another session of the account has published since).
+	pub async fn go_offline(&self) -> Result<usize, ClientError> {
+		if let Some(t) = lock(&self.maintenance).take() {
+			t.abort();
+		}
+		let published = lock(&self.state).published_at_ms.take();
+		let mut result = Ok(0);
+		if let Some(published_at_ms) = published {
+			result = Err(ClientError::Stopped);
+			for peer in self.in_use() {
+				match self.client.withdraw_presence(peer, &self.account, published_at_ms).await {
+					Ok(removed_on) => {
+						result = Ok(removed_on.len());
+						break;
+					},
+					Err(e) => result = Err(e),
+				}
+			}
+		}
+		self.close();
+		result
+	}
+
+	/// Stops the maintenance task and every subscription, without going offline: the presence
+	/// record lasts until it expires, as after a crash (see [`Messenger::go_offline`]).
 	pub fn close(&self) {
 		if let Some(t) = lock(&self.maintenance).take() {
 			t.abort();
@@ -572,7 +621,7 @@ impl Messenger {
 		let stale = lock(&self.state)
 			.presence_at
 			.is_none_or(|at| at.elapsed() >= self.config.presence_ttl / 2);
-		if changed || stale {
+		if self.config.receive && (changed || stale) {
 			if let Err(e) = self.publish_presence().await {
 				tracing::warn!(error = %e, "presence refresh failed; retrying");
 				lock(&self.state).presence_at = None;

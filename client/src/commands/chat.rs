@@ -174,13 +174,18 @@ fn routing(id: &AccountId) -> RoutingId {
 	RoutingId::for_account(&ichat_relay_proto::AccountId(id.0))
 }
 
+/// Connects to the relay network. A session that `receive`s subscribes and goes online; one
+/// that only sends (`chat send`) never does, so nobody's message to this account is stored
+/// because of it, and a listening session of the same account keeps its presence.
 async fn start_messenger(
 	ctx: &Context,
 	account: Arc<Account>,
+	receive: bool,
 ) -> Result<(Arc<Messenger>, mpsc::Receiver<Incoming>)> {
 	let seeds = relay_nodes(ctx).await?;
 	let spinner = ctx.out.spinner("connecting to the relay network…");
-	let started = Messenger::start(account, seeds, MessengerConfig::default()).await;
+	let config = MessengerConfig { receive, ..MessengerConfig::default() };
+	let started = Messenger::start(account, seeds, config).await;
 	spinner.finish();
 	let (m, rx) = started.map_err(|e| anyhow!("{e}"))?;
 	if m.in_use().len() < 5 {
@@ -285,7 +290,7 @@ async fn send(ctx: &Context, to_text: &str, text: &str) -> Result<()> {
 	let to = recipient(ctx, to_text)?;
 	let (_, account) = ctx.unlock()?;
 	let account = Arc::new(account);
-	let (m, _rx) = start_messenger(ctx, account.clone()).await?;
+	let (m, _rx) = start_messenger(ctx, account.clone(), false).await?;
 	let Some(envelope) = seal_to(&m, &account, &to, text).await? else {
 		m.close();
 		if ctx.out.is_json() {
@@ -360,7 +365,7 @@ fn received(opened: &OpenedEnvelope, message_id: [u8; 32], burned: bool) -> Rece
 async fn listen(ctx: &Context, count: Option<usize>, timeout: Option<u64>) -> Result<()> {
 	let (_, account) = ctx.unlock()?;
 	let account = Arc::new(account);
-	let (m, mut rx) = start_messenger(ctx, account.clone()).await?;
+	let (m, mut rx) = start_messenger(ctx, account.clone(), true).await?;
 	// On stderr, also with --json: scripts wait for this line to know the user is online.
 	eprintln!(
 		"listening as {} on {} relay nodes; messages are burned once shown (Ctrl-C to stop)",
@@ -395,7 +400,7 @@ async fn listen(ctx: &Context, count: Option<usize>, timeout: Option<u64>) -> Re
 			},
 		}
 	}
-	m.close();
+	leave(ctx, &m).await;
 	if let Some(c) = count {
 		if seen < c {
 			bail!("timed out after {seen} of {c} messages");
@@ -433,7 +438,7 @@ async fn open(ctx: &Context, to_text: &str) -> Result<()> {
 	let to = recipient(ctx, to_text)?;
 	let (_, account) = ctx.unlock()?;
 	let account = Arc::new(account);
-	let (m, mut rx) = start_messenger(ctx, account.clone()).await?;
+	let (m, mut rx) = start_messenger(ctx, account.clone(), true).await?;
 	let style = ctx.out.stdout_style();
 	let peer = crate::chain::ss58(&to);
 	if !ctx.out.is_json() {
@@ -491,8 +496,19 @@ async fn open(ctx: &Context, to_text: &str) -> Result<()> {
 			_ = tokio::signal::ctrl_c() => break,
 		}
 	}
-	m.close();
+	leave(ctx, &m).await;
 	Ok(())
+}
+
+/// Ends a receiving session: goes offline (withdraws its presence record), so that messages
+/// sent from now on are refused as offline rather than kept unread; says so if that failed.
+async fn leave(ctx: &Context, m: &Messenger) {
+	if let Err(e) = m.go_offline().await {
+		let minutes = MessengerConfig::default().presence_ttl.as_secs().div_ceil(60);
+		ctx.out.warn(&format!(
+			"could not go offline ({e}): senders may still see you online for up to {minutes} minutes"
+		));
+	}
 }
 
 /// Runs `ichat nodes`.

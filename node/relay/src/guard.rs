@@ -219,6 +219,20 @@ impl PresenceTable {
 		}
 	}
 
+	/// Drops the record of `routing` if it is the one published at `published_at_ms` (a
+	/// withdrawal checked by the caller); a newer record, of another session of the same account,
+	/// stays. Returns whether a record was dropped.
+	pub fn withdraw(&mut self, routing: &RoutingId, published_at_ms: u64) -> bool {
+		let mine = self
+			.records
+			.get(routing)
+			.is_some_and(|r| r.auth.timestamp_ms == published_at_ms);
+		if mine {
+			self.records.remove(routing);
+		}
+		mine
+	}
+
 	/// Drops expired records.
 	pub fn purge(&mut self, now_ms: u64) {
 		self.records.retain(|_, r| r.body.expires_at_ms > now_ms);

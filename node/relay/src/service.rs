@@ -19,7 +19,7 @@ use ichat_relay_client::{
 use ichat_relay_proto::{
 	frame::extension, home_swarm, limits, AckBody, ClientMessage, Delivery, EntrySet, ErrorCode,
 	ErrorReply, Frame, MeshMessage, MeshRequest, MeshResponse, MessageId, NodeInfo, PeerIdBytes,
-	PresenceBody, Request, Response, RoutingId, Signed, RTT_UNKNOWN,
+	PresenceBody, Request, Response, RoutingId, Signed, WithdrawBody, RTT_UNKNOWN,
 };
 use libp2p::{
 	identity::Keypair,
@@ -587,6 +587,10 @@ impl Engine {
 			Request::Lookup { routing_id } => {
 				Ok(Response::Found(self.find_presence(&routing_id).await))
 			},
+			Request::Withdraw(signed) => {
+				guard::check_signed(&signed, &self.replay, now)?;
+				Ok(self.withdraw_presence(signed).await)
+			},
 			Request::Subscribe(_) => Err(err(
 				ErrorCode::Malformed,
 				0,
@@ -657,6 +661,12 @@ impl Engine {
 			},
 			MeshRequest::LookupPresence { routing_id } => {
 				Ok(MeshResponse::PresenceFound(lock(&self.presence).get(&routing_id, now)))
+			},
+			MeshRequest::WithdrawPresence(signed) => {
+				guard::check_signed(&signed, &self.replay, now)?;
+				let removed = lock(&self.presence)
+					.withdraw(&signed.auth.routing_id(), signed.body.published_at_ms);
+				Ok(MeshResponse::PresenceWithdrawn { removed })
 			},
 		}
 	}
@@ -758,6 +768,35 @@ impl Engine {
 			));
 		}
 		Ok(Response::PresenceStored { stored_on })
+	}
+
+	/// Drops the signer's presence record named by `signed` on its home swarm (this node
+	/// included when a member), so that messages sent to it from now on are refused as
+	/// `RecipientOffline`; answers with the nodes that held it.
+	async fn withdraw_presence(&self, signed: Signed<WithdrawBody>) -> Response {
+		let routing = signed.auth.routing_id();
+		let home = self.home_swarm(&routing);
+		let results = join_all(home.iter().map(|peer| {
+			let signed = signed.clone();
+			async move {
+				if *peer == self.local {
+					lock(&self.presence).withdraw(&routing, signed.body.published_at_ms)
+				} else {
+					matches!(
+						self.mesh(*peer, MeshRequest::WithdrawPresence(signed)).await,
+						Ok(MeshResponse::PresenceWithdrawn { removed: true })
+					)
+				}
+			}
+		}))
+		.await;
+		let removed_on = home
+			.iter()
+			.zip(results)
+			.filter(|(_, removed)| *removed)
+			.filter_map(|(p, _)| PeerIdBytes::new(p.to_bytes()).ok())
+			.collect();
+		Response::Withdrawn { removed_on }
 	}
 
 	/// The recipient's live presence record, from its home swarm (this node first if it is a

@@ -88,9 +88,21 @@ async fn delivery_through_five_nodes_is_stored_once_pushed_once_and_burned_after
 async fn a_message_to_an_offline_recipient_is_dropped_and_the_sender_told() {
 	let net = Net::start(6, |_| {}).await;
 	let (bob, carol) = (account("//Bob"), account("//Carol"));
-	let (bob_m, _rx) = connect(&bob, net.addresses()).await;
+	let (bob_m, mut bob_rx) = connect(&bob, net.addresses()).await;
 	let carol_routing = RoutingId::for_account(&ichat_relay_proto::AccountId(carol.id().0));
 	assert_eq!(bob_m.lookup(carol_routing).await.expect("lookup"), None);
+	// Carol only sends (as `ichat chat send` does): her message reaches Bob through 5 nodes,
+	// and sending does not put her online.
+	let config = MessengerConfig { receive: false, ..MessengerConfig::default() };
+	let (carol_m, _carol_rx) = Messenger::start(carol.clone(), net.addresses(), config)
+		.await
+		.expect("carol connects");
+	assert_eq!(carol_m.in_use().len(), 5, "a client that only sends uses 5 nodes too");
+	let report = send_text(&carol_m, &carol, &bob_m, "hello bob").await;
+	assert_eq!(report.accepted_by.len(), 5, "{report:?}");
+	let got = recv(&mut bob_rx, 10).await.expect("delivered");
+	bob_m.ack(vec![got.message_id]).await.expect("burned");
+	assert_eq!(bob_m.lookup(carol_routing).await.expect("lookup"), None, "carol is not online");
 	// Carol's binding is public knowledge from an earlier chat; she is offline now.
 	let binding = carol.bind_chat_key(&carol.chat_key(0).expect("key"));
 	let envelope = chat::seal_text(&bob, &binding, "are you there?").expect("seal");
@@ -103,6 +115,42 @@ async fn a_message_to_an_offline_recipient_is_dropped_and_the_sender_told() {
 	}
 	let dropped: f64 = (0..6).map(|i| net.metric(i, "ichat_relay_dropped_offline_total")).sum();
 	assert_eq!(dropped, 5.0, "each of the 5 entry nodes dropped it");
+	bob_m.close();
+	carol_m.close();
+	net.shutdown().await;
+}
+
+/// Going offline withdraws the session's presence record from the home swarm: a message sent
+/// after it is refused as offline and stored nowhere. A newer record, of another session of the
+/// same account, stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn going_offline_withdraws_this_sessions_presence_and_no_newer_one() {
+	let net = Net::start(6, |_| {}).await;
+	let (alice, bob) = (account("//Alice"), account("//Bob"));
+	let (bob_m, _bob_rx) = connect(&bob, net.addresses()).await;
+	let alice_routing = RoutingId::for_account(&ichat_relay_proto::AccountId(alice.id().0));
+
+	let (alice_m, _alice_rx) = connect(&alice, net.addresses()).await;
+	let binding = bob_m.lookup(alice_routing).await.expect("lookup").expect("alice is online");
+	assert_eq!(alice_m.go_offline().await.expect("withdrawn"), 5, "dropped by all 5 home nodes");
+	assert_eq!(bob_m.lookup(alice_routing).await.expect("lookup"), None, "alice is offline");
+	let envelope = chat::seal_text(&bob, &binding, "still there?").expect("seal");
+	let report = bob_m.send(envelope).await;
+	assert!(report.offline && !report.accepted(), "{report:?}");
+	for i in 0..6 {
+		assert_eq!(net.handle(i).store().totals().messages, 0, "nothing stored on node {i}");
+	}
+
+	// Two sessions of one account: the older one going offline leaves the newer one online.
+	let (first, _first_rx) = connect(&alice, net.addresses()).await;
+	tokio::time::sleep(Duration::from_millis(5)).await;
+	let (second, mut second_rx) = connect(&alice, net.addresses()).await;
+	assert_eq!(first.go_offline().await.expect("answered"), 0, "no node held the older record");
+	let report = send_text(&bob_m, &bob, &second, "to the second session").await;
+	assert!(report.accepted(), "{report:?}");
+	let got = recv(&mut second_rx, 10).await.expect("delivered to the session still online");
+	assert_eq!(Some(got.message_id), report.message_id);
+	second.close();
 	bob_m.close();
 	net.shutdown().await;
 }

@@ -8,7 +8,9 @@ use crate::codec::{self, Reader};
 use crate::error::{DecodeError, EncodeError, ErrorCode, ErrorReply, MAX_ERROR_DETAIL_LEN};
 use crate::frame::{decode_raw, encode_raw, Frame, HeaderPrefix};
 use crate::limits::{MAX_FETCH_MESSAGES, MAX_HOME_SWARM, MAX_NODES_LISTED};
-use crate::signed::{read_signed, AckBody, FetchBody, PresenceBody, Signed, SubscribeBody};
+use crate::signed::{
+	read_signed, AckBody, FetchBody, PresenceBody, Signed, SubscribeBody, WithdrawBody,
+};
 use crate::types::{
 	read_envelope, read_peers, write_envelope, write_peers, Delivery, MessageId, NodeInfo,
 	PeerIdBytes, RoutingId,
@@ -33,8 +35,10 @@ pub mod kind {
 	/// Request: the recipient's live presence record (its chat-key binding), so a sender can
 	/// seal to it.
 	pub const LOOKUP: u8 = 0x08;
+	/// Request (signed): withdraw the signer's presence record (the client goes offline).
+	pub const WITHDRAW: u8 = 0x09;
 	/// Request kinds later versions of v1 may assign (answered `UnknownKind` until then).
-	pub const RESERVED_REQUESTS: core::ops::RangeInclusive<u8> = 0x09..=0x3f;
+	pub const RESERVED_REQUESTS: core::ops::RangeInclusive<u8> = 0x0a..=0x3f;
 
 	/// Answer to `nodes`.
 	pub const NODE_LIST: u8 = 0x41;
@@ -54,8 +58,10 @@ pub mod kind {
 	pub const PONG: u8 = 0x48;
 	/// Answer to `lookup`.
 	pub const FOUND: u8 = 0x49;
+	/// Answer to `withdraw`.
+	pub const WITHDRAWN: u8 = 0x4a;
 	/// Answer kinds later versions of v1 may assign.
-	pub const RESERVED_RESPONSES: core::ops::RangeInclusive<u8> = 0x4a..=0x7e;
+	pub const RESERVED_RESPONSES: core::ops::RangeInclusive<u8> = 0x4b..=0x7e;
 	/// Answer to anything: an error.
 	pub const ERROR: u8 = 0x7f;
 }
@@ -96,6 +102,8 @@ pub enum Request {
 		/// Whose presence record.
 		routing_id: RoutingId,
 	},
+	/// `withdraw` (`0x09`), signed. Wire: auth block, then [`WithdrawBody`].
+	Withdraw(Signed<WithdrawBody>),
 }
 
 /// A node's answer or push.
@@ -149,6 +157,11 @@ pub enum Response {
 	/// `found` (`0x49`), answering `lookup`. Wire: `present u8 | [signed presence]`, as the mesh
 	/// `presence-found`.
 	Found(Option<Signed<PresenceBody>>),
+	/// `withdrawn` (`0x4a`), answering `withdraw`. Wire: `count u8 (0..=16) | peer id ...`.
+	Withdrawn {
+		/// The home-swarm nodes that held the record and dropped it.
+		removed_on: Vec<PeerIdBytes>,
+	},
 	/// `error` (`0x7f`). Wire: `code u16 | arg u64 | detail (u8 len + UTF-8)`.
 	Error(ErrorReply),
 }
@@ -186,6 +199,7 @@ impl Request {
 			Request::Ack(_) => kind::ACK,
 			Request::Ping { .. } => kind::PING,
 			Request::Lookup { .. } => kind::LOOKUP,
+			Request::Withdraw(_) => kind::WITHDRAW,
 		}
 	}
 
@@ -202,6 +216,7 @@ impl Request {
 			Request::Ack(s) => s.write(out)?,
 			Request::Ping { nonce } => codec::put_u64(out, *nonce),
 			Request::Lookup { routing_id } => routing_id.write(out),
+			Request::Withdraw(s) => s.write(out)?,
 		}
 		Ok(())
 	}
@@ -219,6 +234,7 @@ impl Request {
 			kind::ACK => Request::Ack(read_signed(r)?),
 			kind::PING => Request::Ping { nonce: r.u64("nonce")? },
 			kind::LOOKUP => Request::Lookup { routing_id: RoutingId::read(r, "routing id")? },
+			kind::WITHDRAW => Request::Withdraw(read_signed(r)?),
 			kind => return Err(DecodeError::UnknownKind { kind }),
 		})
 	}
@@ -237,6 +253,7 @@ impl Response {
 			Response::Acked { .. } => kind::ACKED,
 			Response::Pong { .. } => kind::PONG,
 			Response::Found(_) => kind::FOUND,
+			Response::Withdrawn { .. } => kind::WITHDRAWN,
 			Response::Error(_) => kind::ERROR,
 		}
 	}
@@ -272,6 +289,9 @@ impl Response {
 				if let Some(p) = p {
 					p.write(out)?;
 				}
+			},
+			Response::Withdrawn { removed_on } => {
+				write_peers(out, "removed on", removed_on, 0, MAX_HOME_SWARM)?;
 			},
 			Response::Error(e) => write_error(out, e)?,
 		}
@@ -312,6 +332,9 @@ impl Response {
 				let present = r.bool("present")?;
 				Response::Found(if present { Some(read_signed(r)?) } else { None })
 			},
+			kind::WITHDRAWN => {
+				Response::Withdrawn { removed_on: read_peers(r, "removed on", 0, MAX_HOME_SWARM)? }
+			},
 			kind::ERROR => Response::Error(read_error(r)?),
 			kind => return Err(DecodeError::UnknownKind { kind }),
 		})
@@ -342,7 +365,7 @@ pub(crate) fn read_error(r: &mut Reader<'_>) -> Result<ErrorReply, DecodeError> 
 }
 
 fn is_known_kind(k: u8) -> bool {
-	matches!(k, kind::NODES..=kind::LOOKUP | kind::NODE_LIST..=kind::FOUND | kind::ERROR)
+	matches!(k, kind::NODES..=kind::WITHDRAW | kind::NODE_LIST..=kind::WITHDRAWN | kind::ERROR)
 }
 
 impl ClientMessage {

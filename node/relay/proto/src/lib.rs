@@ -66,7 +66,7 @@ pub use home_swarm::{home_swarm, score as home_swarm_score, HOME_SWARM_DOMAIN};
 pub use mesh::{MeshMessage, MeshRequest, MeshResponse};
 pub use signed::{
 	check_freshness, signing_payload, AckBody, Auth, FetchBody, PresenceBody, Signed, SignedBody,
-	SubscribeBody, SIGNING_CONTEXT, SIGNING_DOMAIN,
+	SubscribeBody, WithdrawBody, SIGNING_CONTEXT, SIGNING_DOMAIN,
 };
 pub use types::{
 	AccountId, Delivery, MessageId, MultiaddrBytes, NodeAddr, NodeInfo, PeerIdBytes, RoutingId,

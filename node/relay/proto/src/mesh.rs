@@ -7,7 +7,7 @@ use crate::client::{read_error, write_error};
 use crate::codec::{self, Reader};
 use crate::error::{DecodeError, EncodeError, ErrorReply};
 use crate::frame::{decode_raw, encode_raw, Frame, HeaderPrefix};
-use crate::signed::{read_signed, AckBody, PresenceBody, Signed};
+use crate::signed::{read_signed, AckBody, PresenceBody, Signed, WithdrawBody};
 use crate::types::{read_envelope, write_envelope, MessageId, RoutingId};
 
 /// Kind bytes of the mesh family.
@@ -22,6 +22,8 @@ pub mod kind {
 	pub const LOOKUP_PRESENCE: u8 = 0x84;
 	/// Request: liveness and round-trip time.
 	pub const PING: u8 = 0x85;
+	/// Request: drop a presence record (carries the client's signed `withdraw`).
+	pub const WITHDRAW_PRESENCE: u8 = 0x86;
 	/// Reserved for the hourly quality probes between nodes (latency, loss; rewards).
 	pub const RESERVED_PROBES: core::ops::RangeInclusive<u8> = 0x90..=0x9f;
 
@@ -35,6 +37,8 @@ pub mod kind {
 	pub const PRESENCE_FOUND: u8 = 0xc4;
 	/// Answer to `ping`.
 	pub const PONG: u8 = 0xc5;
+	/// Answer to `withdraw-presence`.
+	pub const PRESENCE_WITHDRAWN: u8 = 0xc6;
 	/// Reserved for the answers to quality probes.
 	pub const RESERVED_PROBE_ANSWERS: core::ops::RangeInclusive<u8> = 0xd0..=0xdf;
 	/// Answer to anything: an error.
@@ -71,6 +75,8 @@ pub enum MeshRequest {
 		/// Echoed.
 		nonce: u64,
 	},
+	/// `withdraw-presence` (`0x86`): the client's signed `withdraw`, verbatim.
+	WithdrawPresence(Signed<WithdrawBody>),
 }
 
 /// A node-to-node answer.
@@ -96,6 +102,11 @@ pub enum MeshResponse {
 	Pong {
 		/// The ping's nonce.
 		nonce: u64,
+	},
+	/// `presence-withdrawn` (`0xc6`). Wire: `removed u8` (0/1).
+	PresenceWithdrawn {
+		/// This node held the record named and dropped it.
+		removed: bool,
 	},
 	/// `error` (`0xff`). Wire: as the client `error`.
 	Error(ErrorReply),
@@ -132,6 +143,7 @@ impl MeshMessage {
 				MeshRequest::StorePresence(_) => kind::STORE_PRESENCE,
 				MeshRequest::LookupPresence { .. } => kind::LOOKUP_PRESENCE,
 				MeshRequest::Ping { .. } => kind::PING,
+				MeshRequest::WithdrawPresence(_) => kind::WITHDRAW_PRESENCE,
 			},
 			MeshMessage::Response(r) => match r {
 				MeshResponse::Stored { .. } => kind::STORED,
@@ -139,6 +151,7 @@ impl MeshMessage {
 				MeshResponse::PresenceKept => kind::PRESENCE_KEPT,
 				MeshResponse::PresenceFound(_) => kind::PRESENCE_FOUND,
 				MeshResponse::Pong { .. } => kind::PONG,
+				MeshResponse::PresenceWithdrawn { .. } => kind::PRESENCE_WITHDRAWN,
 				MeshResponse::Error(_) => kind::ERROR,
 			},
 		}
@@ -156,6 +169,7 @@ impl MeshMessage {
 				MeshRequest::StorePresence(s) => s.write(out)?,
 				MeshRequest::LookupPresence { routing_id } => routing_id.write(out),
 				MeshRequest::Ping { nonce } => codec::put_u64(out, *nonce),
+				MeshRequest::WithdrawPresence(s) => s.write(out)?,
 			},
 			MeshMessage::Response(r) => match r {
 				MeshResponse::Stored { message_id, duplicate } => {
@@ -171,6 +185,7 @@ impl MeshMessage {
 					}
 				},
 				MeshResponse::Pong { nonce } => codec::put_u64(out, *nonce),
+				MeshResponse::PresenceWithdrawn { removed } => codec::put_bool(out, *removed),
 				MeshResponse::Error(e) => write_error(out, e)?,
 			},
 		}
@@ -191,6 +206,7 @@ impl MeshMessage {
 				MeshRequest::LookupPresence { routing_id: RoutingId::read(r, "routing id")? }.into()
 			},
 			kind::PING => MeshRequest::Ping { nonce: r.u64("nonce")? }.into(),
+			kind::WITHDRAW_PRESENCE => MeshRequest::WithdrawPresence(read_signed(r)?).into(),
 			kind::STORED => MeshResponse::Stored {
 				message_id: MessageId::read(r, "message id")?,
 				duplicate: r.bool("duplicate")?,
@@ -206,6 +222,9 @@ impl MeshMessage {
 					.into()
 			},
 			kind::PONG => MeshResponse::Pong { nonce: r.u64("nonce")? }.into(),
+			kind::PRESENCE_WITHDRAWN => {
+				MeshResponse::PresenceWithdrawn { removed: r.bool("removed")? }.into()
+			},
 			kind::ERROR => MeshResponse::Error(read_error(r)?).into(),
 			kind => return Err(DecodeError::UnknownKind { kind }),
 		})
@@ -213,7 +232,10 @@ impl MeshMessage {
 }
 
 fn is_known_kind(k: u8) -> bool {
-	matches!(k, kind::FORWARD..=kind::PING | kind::STORED..=kind::PONG | kind::ERROR)
+	matches!(
+		k,
+		kind::FORWARD..=kind::WITHDRAW_PRESENCE | kind::STORED..=kind::PRESENCE_WITHDRAWN | kind::ERROR
+	)
 }
 
 impl Frame<MeshMessage> {

@@ -261,3 +261,38 @@ impl ReadBody for AckBody {
 		Ok(AckBody { ids })
 	}
 }
+
+/// `withdraw`: the signer goes offline; each home-swarm node drops the presence record that the
+/// signer published at `published_at_ms` (the auth timestamp of that `presence`), and only that
+/// one, so a session that goes offline never withdraws a newer record of another session of the
+/// same account.
+///
+/// Wire: `published at ms u64`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WithdrawBody {
+	/// The auth timestamp of the presence record to drop.
+	pub published_at_ms: u64,
+}
+
+impl SignedBody for WithdrawBody {
+	const KIND: u8 = crate::client::kind::WITHDRAW;
+
+	fn encode_fields(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+		codec::put_u64(out, self.published_at_ms);
+		Ok(())
+	}
+
+	fn check_with(&self, auth: &Auth) -> Result<(), &'static str> {
+		if self.published_at_ms <= auth.timestamp_ms {
+			Ok(())
+		} else {
+			Err("a withdrawal must come after the record it withdraws")
+		}
+	}
+}
+
+impl ReadBody for WithdrawBody {
+	fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+		Ok(WithdrawBody { published_at_ms: r.u64("published at")? })
+	}
+}

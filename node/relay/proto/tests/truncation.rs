@@ -28,7 +28,7 @@ fn check<M>(bytes: &[u8], decode: impl Fn(&[u8]) -> Result<M, DecodeError>) {
 #[test]
 fn every_truncation_of_every_client_kind_is_rejected() {
 	let samples = client_samples();
-	assert_eq!(samples.len(), 19, "one sample per client kind (found: present and absent)");
+	assert_eq!(samples.len(), 22, "one sample per client kind (found and withdrawn: two each)");
 	for f in samples {
 		check(&f.encode().expect("in bounds"), Frame::<ClientMessage>::decode);
 	}

@@ -195,6 +195,28 @@ fn presence_expiry_is_at_most_ten_minutes_after_the_timestamp() {
 }
 
 #[test]
+fn a_withdrawal_names_a_record_published_at_or_before_it() {
+	let auth = sample_auth(9);
+	let frame = |published_at_ms| {
+		Frame::new(
+			1,
+			ClientMessage::Request(Request::Withdraw(Signed {
+				auth,
+				body: WithdrawBody { published_at_ms },
+			})),
+		)
+	};
+	assert!(frame(auth.timestamp_ms).encode().is_ok());
+	assert!(frame(auth.timestamp_ms - 1).encode().is_ok());
+	assert!(frame(auth.timestamp_ms + 1).encode().is_err(), "a record from the future");
+	// Decoders enforce it too: patch the encoded body.
+	let mut b = frame(auth.timestamp_ms).encode().expect("valid");
+	let at = HEADER_LEN + Auth::LEN;
+	b[at..at + 8].copy_from_slice(&(auth.timestamp_ms + 1).to_le_bytes());
+	assert!(matches!(Frame::<ClientMessage>::decode(&b), Err(DecodeError::InvalidValue { .. })));
+}
+
+#[test]
 fn non_canonical_booleans_and_utf8_are_malformed() {
 	let f = Frame::new(
 		1,

@@ -89,7 +89,15 @@ pub fn request() -> impl Strategy<Value = Request> {
 		ack().prop_map(Request::Ack),
 		any::<u64>().prop_map(|nonce| Request::Ping { nonce }),
 		any::<[u8; 32]>().prop_map(|r| Request::Lookup { routing_id: RoutingId(r) }),
+		withdraw().prop_map(Request::Withdraw),
 	]
+}
+
+pub fn withdraw() -> impl Strategy<Value = Signed<WithdrawBody>> {
+	(auth(), any::<u64>()).prop_map(|(auth, back)| Signed {
+		body: WithdrawBody { published_at_ms: auth.timestamp_ms.saturating_sub(back % 600_000) },
+		auth,
+	})
 }
 
 pub fn response() -> impl Strategy<Value = Response> {
@@ -113,6 +121,7 @@ pub fn response() -> impl Strategy<Value = Response> {
 		(any::<u64>(), any::<u64>())
 			.prop_map(|(nonce, node_time_ms)| Response::Pong { nonce, node_time_ms }),
 		proptest::option::of(presence()).prop_map(Response::Found),
+		vec(peer(), 0..=MAX_HOME_SWARM).prop_map(|removed_on| Response::Withdrawn { removed_on }),
 		error_reply().prop_map(Response::Error),
 	]
 }
@@ -136,6 +145,8 @@ pub fn mesh_message() -> impl Strategy<Value = MeshMessage> {
 		Just(MeshResponse::PresenceKept.into()),
 		proptest::option::of(presence()).prop_map(|p| MeshResponse::PresenceFound(p).into()),
 		any::<u64>().prop_map(|nonce| MeshResponse::Pong { nonce }.into()),
+		withdraw().prop_map(|w| MeshRequest::WithdrawPresence(w).into()),
+		any::<bool>().prop_map(|removed| MeshResponse::PresenceWithdrawn { removed }.into()),
 		error_reply().prop_map(|e| MeshResponse::Error(e).into()),
 	]
 }
@@ -195,6 +206,11 @@ pub fn client_samples() -> Vec<Frame<ClientMessage>> {
 		.into(),
 		Request::Ping { nonce: 7 }.into(),
 		Request::Lookup { routing_id: RoutingId([8; 32]) }.into(),
+		Request::Withdraw(Signed {
+			auth: sample_auth(9),
+			body: WithdrawBody { published_at_ms: sample_auth(9).timestamp_ms - 150_000 },
+		})
+		.into(),
 		Response::NodeList {
 			nodes: vec![NodeInfo {
 				node: sample_presence().body.listen[0].clone(),
@@ -216,6 +232,8 @@ pub fn client_samples() -> Vec<Frame<ClientMessage>> {
 		Response::Pong { nonce: 7, node_time_ms: 1 }.into(),
 		Response::Found(Some(sample_presence())).into(),
 		Response::Found(None).into(),
+		Response::Withdrawn { removed_on: (1..=5).map(sample_peer).collect() }.into(),
+		Response::Withdrawn { removed_on: Vec::new() }.into(),
 		Response::Error(ErrorReply::new(ErrorCode::MailboxFull, 1000, "mailbox full")).into(),
 	];
 	msgs.into_iter().enumerate().map(|(i, m)| Frame::new(i as u64 + 1, m)).collect()
@@ -244,6 +262,12 @@ pub fn mesh_samples() -> Vec<Frame<MeshMessage>> {
 		MeshResponse::PresenceFound(Some(sample_presence())).into(),
 		MeshResponse::PresenceFound(None).into(),
 		MeshResponse::Pong { nonce: 3 }.into(),
+		MeshRequest::WithdrawPresence(Signed {
+			auth: sample_auth(9),
+			body: WithdrawBody { published_at_ms: sample_auth(9).timestamp_ms },
+		})
+		.into(),
+		MeshResponse::PresenceWithdrawn { removed: true }.into(),
 		MeshResponse::Error(ErrorReply::new(ErrorCode::Unauthorized, 0, "not in registry")).into(),
 	];
 	msgs.into_iter()
