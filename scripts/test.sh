@@ -14,12 +14,17 @@ timed() { local t=$SECONDS; "$@"; echo "  (${BOLD}$((SECONDS - t)) s${RESET})"; 
 step "cargo fmt --check"
 cargo fmt --all -- --check || die "formatting differs: run 'cargo fmt --all'"
 
-timed build_release
+TEST_ARGS=(--locked --release --workspace --features "$ICHAT_FEATURES")
+step "building ichat-node, ichat and the tests (release; a cold build takes about half an hour on 2 cores)"
+# One build for everything the tests run: `cargo test` unifies the features of the
+# dev-dependencies, so a plain `cargo build` first would compile part of the tree (the node
+# included) a second time for the tests, and the tests' build replaces the binaries anyway.
+timed cargo test "${TEST_ARGS[@]}" --no-run
 
 step "tests (release: unit, pallet, end-to-end against real nodes, polkadot.js)"
 # Each end-to-end test is its own test binary; cargo runs test binaries one after another,
 # so the real networks they start never compete for the two cores.
-timed cargo test --locked --release --workspace --features "$ICHAT_FEATURES" --no-fail-fast
+timed cargo test "${TEST_ARGS[@]}" --no-fail-fast
 
 step "clippy -D warnings"
 # In the release profile, so that the build scripts of the -sys crates (RocksDB, wasm-opt: C++
