@@ -23,6 +23,6 @@ die() { echo "${RED}error:${RESET} $*" >&2; exit 1; }
 
 # Builds the workspace once, in release, with the shared feature set.
 build_release() {
-  step "building ichat-node and the tests (release; a cold build takes ~25 min on 2 cores)"
+  step "building ichat-node and ichat (release; a cold build takes ~25 min on 2 cores)"
   (cd "$ICHAT_ROOT" && cargo build --locked --release --workspace --features "$ICHAT_FEATURES")
 }

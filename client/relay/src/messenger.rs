@@ -549,21 +549,25 @@ impl Messenger {
 			t.abort();
 		}
 		let published = lock(&self.state).published_at_ms.take();
-		let mut result = Ok(0);
-		if let Some(published_at_ms) = published {
-			result = Err(ClientError::Stopped);
-			for peer in self.in_use() {
-				match self.client.withdraw_presence(peer, &self.account, published_at_ms).await {
-					Ok(removed_on) => {
-						result = Ok(removed_on.len());
-						break;
-					},
-					Err(e) => result = Err(e),
-				}
-			}
-		}
+		let result = match published {
+			Some(published_at_ms) => self.withdraw_presence(published_at_ms).await,
+			None => Ok(0),
+		};
 		self.close();
 		result
+	}
+
+	/// Withdraws the record published at `published_at_ms` through the first node in use that
+	/// answers; how many home-swarm nodes dropped it.
+	async fn withdraw_presence(&self, published_at_ms: u64) -> Result<usize, ClientError> {
+		let mut last = ClientError::Stopped;
+		for peer in self.in_use() {
+			match self.client.withdraw_presence(peer, &self.account, published_at_ms).await {
+				Ok(removed_on) => return Ok(removed_on.len()),
+				Err(e) => last = e,
+			}
+		}
+		Err(last)
 	}
 
 	/// Stops the maintenance task and every subscription, without going offline: the presence

@@ -737,29 +737,15 @@ impl Engine {
 	}
 
 	async fn publish_presence(&self, signed: Signed<PresenceBody>) -> Result<Response, ErrorReply> {
-		let routing = signed.auth.routing_id();
-		let home = self.home_swarm(&routing);
 		let now = now_ms();
-		let results = join_all(home.iter().map(|peer| {
-			let signed = signed.clone();
-			async move {
-				if *peer == self.local {
-					lock(&self.presence).insert(signed, now).is_ok()
-				} else {
-					matches!(
-						self.mesh(*peer, MeshRequest::StorePresence(signed)).await,
-						Ok(MeshResponse::PresenceKept)
-					)
-				}
-			}
-		}))
-		.await;
-		let stored_on: Vec<PeerIdBytes> = home
-			.iter()
-			.zip(results)
-			.filter(|(_, ok)| *ok)
-			.filter_map(|(p, _)| PeerIdBytes::new(p.to_bytes()).ok())
-			.collect();
+		let stored_on = self
+			.on_home_swarm(
+				&signed.auth.routing_id(),
+				|table| table.insert(signed.clone(), now).is_ok(),
+				MeshRequest::StorePresence(signed.clone()),
+				|answer| matches!(answer, MeshResponse::PresenceKept),
+			)
+			.await;
 		if stored_on.is_empty() {
 			return Err(err(
 				ErrorCode::Internal,
@@ -775,28 +761,45 @@ impl Engine {
 	/// `RecipientOffline`; answers with the nodes that held it.
 	async fn withdraw_presence(&self, signed: Signed<WithdrawBody>) -> Response {
 		let routing = signed.auth.routing_id();
-		let home = self.home_swarm(&routing);
+		let published_at_ms = signed.body.published_at_ms;
+		let removed_on = self
+			.on_home_swarm(
+				&routing,
+				|table| table.withdraw(&routing, published_at_ms),
+				MeshRequest::WithdrawPresence(signed),
+				|answer| matches!(answer, MeshResponse::PresenceWithdrawn { removed: true }),
+			)
+			.await;
+		Response::Withdrawn { removed_on }
+	}
+
+	/// Applies a presence operation on `routing`'s home swarm: `local` to this node's table when
+	/// it is a member, `request` over the mesh to the others. Returns the nodes where it took
+	/// effect (`local` returned true, or the answer passed `took`).
+	async fn on_home_swarm(
+		&self,
+		routing: &RoutingId,
+		local: impl Fn(&mut PresenceTable) -> bool,
+		request: MeshRequest,
+		took: impl Fn(&MeshResponse) -> bool,
+	) -> Vec<PeerIdBytes> {
+		let home = self.home_swarm(routing);
 		let results = join_all(home.iter().map(|peer| {
-			let signed = signed.clone();
+			let (local, request, took) = (&local, request.clone(), &took);
 			async move {
 				if *peer == self.local {
-					lock(&self.presence).withdraw(&routing, signed.body.published_at_ms)
+					local(&mut lock(&self.presence))
 				} else {
-					matches!(
-						self.mesh(*peer, MeshRequest::WithdrawPresence(signed)).await,
-						Ok(MeshResponse::PresenceWithdrawn { removed: true })
-					)
+					self.mesh(*peer, request).await.is_ok_and(|answer| took(&answer))
 				}
 			}
 		}))
 		.await;
-		let removed_on = home
-			.iter()
+		home.iter()
 			.zip(results)
-			.filter(|(_, removed)| *removed)
+			.filter(|(_, ok)| *ok)
 			.filter_map(|(p, _)| PeerIdBytes::new(p.to_bytes()).ok())
-			.collect();
-		Response::Withdrawn { removed_on }
+			.collect()
 	}
 
 	/// The recipient's live presence record, from its home swarm (this node first if it is a

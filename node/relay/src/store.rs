@@ -26,7 +26,7 @@
 //! Which messages each mailbox holds (id → `seq`, length) is also kept in memory, rebuilt from
 //! `box` at start. So "is this a duplicate?", "is this id in the acker's mailbox?" and "is
 //! this expired message still here?" are answered without reading RocksDB, and an insert or
-//! an ack writes two keys. It costs about 80 bytes of heap per unread message (measured by
+//! an ack writes two keys. It costs about 65 bytes of heap per unread message (measured by
 //! `scripts/bench-relay`'s W2). A store written by an older version, with a third column `id`
 //! (message id → `seq`) and 4-byte `box` values, is converted when it is opened.
 //!
