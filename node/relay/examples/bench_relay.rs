@@ -7,7 +7,9 @@
 //!   to first copy received) exceeds 50 ms or delivery falls below 99.9 %. Prints every step,
 //!   the knee, p50/p99 at 1,000 msgs/s, and CPU per message: the relays' own (they run on
 //!   their own runtime, threads `relay-*` and `rocksdb*`) and the whole process's. Recipients
-//!   burn what they have read with one `ack` at most every 50 ms.
+//!   burn what they have read with one `ack` at most every 50 ms. This is the whole system on
+//!   one machine: every message costs all 5 relays' work and the clients' on the same cores.
+//!   One node's own knee, on a core of its own, is `bench_node`'s.
 //! * **W2, unread store**: N (1,000,000) unread 1 KiB envelopes for 10,000 recipients in the
 //!   store; prints disk bytes and heap bytes per unread message.
 //!
@@ -21,15 +23,15 @@ use std::{
 	collections::HashMap,
 	sync::{
 		atomic::{AtomicU64, AtomicUsize, Ordering},
-		Arc, Mutex,
+		Arc,
 	},
 	time::{Duration, Instant},
 };
 
-use common::{cpu_us, lock, server_cpu_ns, Step};
+use common::{cpu_us, lock, server_cpu_ns, Step, Times, RECIPIENTS, SENDERS};
 use ichat_crypto::{Account, Suri};
-use ichat_relay::{registry, RegistrySnapshot, RelayConfig, Store, StoreConfig};
-use ichat_relay_client::{chat, Messenger, MessengerConfig, NodeAddress};
+use ichat_relay::{registry, RegistrySnapshot, Store, StoreConfig};
+use ichat_relay_client::{Messenger, MessengerConfig, NodeAddress};
 use ichat_relay_proto::{MessageId, RoutingId};
 
 /// Counts live heap bytes (Rust allocations; RocksDB's C++ memory is reported by RocksDB).
@@ -61,10 +63,6 @@ fn account(suri: &str) -> Arc<Account> {
 }
 
 const NODES: usize = 5;
-const SENDERS: usize = 4;
-const RECIPIENTS: usize = 8;
-/// Largest body that still pads to the 1,024-byte bucket.
-const BODY_LEN: usize = 800;
 
 async fn w1(step_secs: u64, only_rate: Option<u64>) {
 	println!("W1 online push: {NODES} relays, {SENDERS} senders, {RECIPIENTS} recipients, 1 KiB envelopes, 5 entry nodes per message");
@@ -75,12 +73,7 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 	let relay_rt = common::server_runtime();
 	let mut handles = Vec::new();
 	for i in 0..NODES {
-		let keypair = libp2p::identity::Keypair::generate_ed25519();
-		let config = RelayConfig::new(
-			keypair,
-			vec!["/ip4/127.0.0.1/tcp/0".parse().expect("addr")],
-			dir.path().join(format!("node{i}")),
-		);
+		let config = common::relay_config(dir.path().join(format!("node{i}")));
 		let registry = registry_tx.subscribe();
 		let handle = relay_rt
 			.spawn(async move { ichat_relay::start(config, registry, None).await })
@@ -93,7 +86,7 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 	registry_tx.send_replace(Arc::new(RegistrySnapshot { session: 0, nodes: nodes.clone() }));
 	tokio::time::sleep(Duration::from_secs(2)).await;
 
-	let arrivals: Arc<Mutex<HashMap<MessageId, Instant>>> = Arc::default();
+	let arrivals: Times = Arc::default();
 	let mut recipients = Vec::new();
 	for r in 0..RECIPIENTS {
 		let who = account(&format!("//Recipient{r}"));
@@ -125,38 +118,26 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 		let _ = who;
 		bindings.push(b);
 	}
-	let body = "x".repeat(BODY_LEN);
+	let sender_accounts: Vec<Arc<Account>> = senders.iter().map(|(a, _)| a.clone()).collect();
 
 	let mut steps: Vec<Step> = Vec::new();
 	let mut next = Some(only_rate.unwrap_or(250));
 	while let Some(rate) = next {
 		let total = (rate * step_secs) as usize;
-		// Seal before the clock starts: the relays are measured, not the sender's crypto.
-		let envelopes: Vec<(usize, Vec<u8>)> = (0..total)
-			.map(|i| {
-				let (sender, _) = &senders[i % SENDERS];
-				let env = chat::seal_text(sender, &bindings[i % RECIPIENTS], &body).expect("seal");
-				(i % SENDERS, env)
-			})
-			.collect();
-		assert_eq!(envelopes[0].1.len(), 1125, "a 1 KiB envelope");
-		let sent_at: Arc<Mutex<HashMap<MessageId, Instant>>> = Arc::default();
+		let envelopes = common::seal_step(total, &sender_accounts, &bindings);
+		let sent_at: Times = Arc::default();
 		eprintln!("  step {rate} msgs/s starts");
 		let cpu0 = cpu_us();
 		let server0 = server_cpu_ns();
 		let start = Instant::now();
 		let interval = Duration::from_secs_f64(1.0 / rate as f64);
 		let mut tasks = Vec::with_capacity(total);
-		for (i, (s, env)) in envelopes.into_iter().enumerate() {
-			let due = start + interval * i as u32;
-			let now = Instant::now();
-			if due > now {
-				tokio::time::sleep(due - now).await;
-			}
+		for (i, (s, env, id)) in envelopes.into_iter().enumerate() {
+			common::until_due(start, interval, i).await;
 			let m = senders[s].1.clone();
 			let sent_at = sent_at.clone();
 			tasks.push(tokio::spawn(async move {
-				lock(&sent_at).insert(MessageId::of(&env), Instant::now());
+				lock(&sent_at).insert(id, Instant::now());
 				m.send(env).await
 			}));
 		}
@@ -172,13 +153,8 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 		// Let the last pushes arrive.
 		tokio::time::sleep(Duration::from_millis(500)).await;
 		let (cpu, server_ns) = (cpu_us() - cpu0, server_cpu_ns() - server0);
-		let sent = lock(&sent_at).clone();
-		let arrived = lock(&arrivals).clone();
-		let mut latencies: Vec<Duration> = sent
-			.iter()
-			.filter_map(|(id, at)| arrived.get(id).map(|a| a.saturating_duration_since(*at)))
-			.collect();
-		let step = Step::measure(rate, &mut latencies, sent.len(), cpu, server_ns);
+		let (sent, mut latencies) = common::latencies(&sent_at, &arrivals);
+		let step = Step::measure(rate, &mut latencies, sent, cpu, server_ns);
 		step.print("relay", NODES);
 		for (why, n) in &refusals {
 			println!("    {n} sends refused by an entry node: {why}");
@@ -188,7 +164,7 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 	}
 	let knee = common::knee(&steps);
 	let knee_rate = knee.map_or(0, |s| s.rate);
-	println!("W1 knee: {knee_rate} msgs/s offered (every node is entry and listen node for every message, so also {knee_rate} msgs/s per node)");
+	println!("W1 knee, the 5 relays and 12 clients sharing this machine's cores: {knee_rate} msgs/s offered, which every node carries (bench_node measures one node on a core of its own)");
 	if let Some(s) = steps.iter().find(|s| s.rate == 1000) {
 		println!(
 			"W1 at 1,000 msgs/s: p50 {:.2} ms, p99 {:.2} ms",
@@ -198,10 +174,6 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 	}
 	if let Some(s) = knee {
 		println!("W1 server CPU per message at the knee: {}", s.cpu_summary("relay", NODES));
-		println!(
-			"W1 one relay node is CPU-bound at about {:.0} msgs/s per core (an estimate from its CPU per message, not a measured knee: here 5 relays and the clients share this machine's cores)",
-			1e6 / (s.server_cpu_per_msg_us / NODES as f64)
-		);
 	}
 	for (_, m) in recipients.iter().chain(senders.iter()) {
 		m.close();

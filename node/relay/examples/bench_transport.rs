@@ -26,7 +26,7 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use common::{cpu_us, lock, server_cpu_ns, Step};
+use common::{cpu_us, lock, server_cpu_ns, Step, RECIPIENTS, SENDERS};
 use futures::{AsyncReadExt, AsyncWriteExt, StreamExt};
 use ichat_relay_client::{net, ClientConfig, NodeAddress, RelayClient};
 use libp2p::{PeerId, StreamProtocol};
@@ -37,8 +37,6 @@ use tokio::sync::mpsc;
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 const SERVERS: usize = 5;
-const SENDERS: usize = 4;
-const RECIPIENTS: usize = 8;
 /// A 1 KiB envelope on the wire, as in W1.
 const ENVELOPE: usize = 1125;
 /// About the size of the relay's answer to a `send`.
@@ -251,11 +249,7 @@ async fn run(step_secs: u64, only_rate: Option<u64>) {
 		let start = Instant::now();
 		let interval = Duration::from_secs_f64(1.0 / rate as f64);
 		for (i, envelope) in envelopes.into_iter().enumerate() {
-			let due = start + interval * i as u32;
-			let now = Instant::now();
-			if due > now {
-				tokio::time::sleep(due - now).await;
-			}
+			common::until_due(start, interval, i).await;
 			sent_at.push(Instant::now());
 			for pipe in &senders[i % SENDERS] {
 				let _ = pipe.send(envelope.clone()).await;

@@ -1,10 +1,70 @@
-//! What `bench_relay` and `bench_transport` share: CPU clocks, percentiles, and the W1 ladder
-//! of offered rates with its knee.
+//! What `bench_relay`, `bench_node` and `bench_transport` share: CPU clocks, percentiles, the
+//! W1 ladder of offered rates with its knee, and W1's sealed messages and their latencies.
+
+// Each bench uses part of this module.
+#![allow(dead_code)]
 
 use std::{
-	sync::{Mutex, MutexGuard},
-	time::Duration,
+	collections::HashMap,
+	sync::{Arc, Mutex, MutexGuard},
+	time::{Duration, Instant},
 };
+
+use ichat_crypto::{Account, ChatKeyBinding};
+use ichat_relay::RelayConfig;
+use ichat_relay_client::chat;
+use ichat_relay_proto::MessageId;
+
+/// W1's senders.
+pub(crate) const SENDERS: usize = 4;
+/// W1's recipients.
+pub(crate) const RECIPIENTS: usize = 8;
+/// Largest body that still pads to the 1,024-byte bucket: a 1,125-byte envelope on the wire.
+const BODY_LEN: usize = 800;
+
+/// The settings of a relay with a fresh identity, listening on 127.0.0.1 (any port), storing
+/// in `dir`.
+pub(crate) fn relay_config(dir: std::path::PathBuf) -> RelayConfig {
+	let keypair = libp2p::identity::Keypair::generate_ed25519();
+	RelayConfig::new(keypair, vec!["/ip4/127.0.0.1/tcp/0".parse().expect("addr")], dir)
+}
+
+/// When each of W1's messages was sent, or first arrived, by message id.
+pub(crate) type Times = Arc<Mutex<HashMap<MessageId, Instant>>>;
+
+/// One W1 step's `total` messages, sealed before the clock starts (the relays are measured,
+/// not the senders' crypto): message `i` goes from `senders[i % S]` to the recipient of
+/// `bindings[i % R]`, a 1 KiB envelope. Each comes with its sender's index and its id.
+pub(crate) fn seal_step(
+	total: usize,
+	senders: &[Arc<Account>],
+	bindings: &[ChatKeyBinding],
+) -> Vec<(usize, Vec<u8>, MessageId)> {
+	let body = "x".repeat(BODY_LEN);
+	let envelopes: Vec<(usize, Vec<u8>, MessageId)> = (0..total)
+		.map(|i| {
+			let s = i % senders.len();
+			let env =
+				chat::seal_text(&senders[s], &bindings[i % bindings.len()], &body).expect("seal");
+			let id = MessageId::of(&env);
+			(s, env, id)
+		})
+		.collect();
+	assert!(envelopes.iter().all(|(_, e, _)| e.len() == 1125), "1 KiB envelopes");
+	envelopes
+}
+
+/// How many messages were sent, and the latencies (first arrival minus send) of those that
+/// arrived.
+pub(crate) fn latencies(sent: &Times, arrived: &Times) -> (usize, Vec<Duration>) {
+	let sent = lock(sent).clone();
+	let arrived = lock(arrived);
+	let latencies = sent
+		.iter()
+		.filter_map(|(id, at)| arrived.get(id).map(|a| a.saturating_duration_since(*at)))
+		.collect();
+	(sent.len(), latencies)
+}
 
 /// Process CPU time (user + system), in microseconds.
 pub(crate) fn cpu_us() -> u64 {
@@ -50,6 +110,16 @@ pub(crate) fn server_runtime() -> tokio::runtime::Runtime {
 		.enable_all()
 		.build()
 		.expect("server runtime")
+}
+
+/// Waits until message `i` of a step that started at `start` is due (one every `interval`):
+/// an open-loop load, whatever the answers take.
+pub(crate) async fn until_due(start: Instant, interval: Duration, i: usize) {
+	let due = start + interval * i as u32;
+	let now = Instant::now();
+	if due > now {
+		tokio::time::sleep(due - now).await;
+	}
 }
 
 pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -113,16 +183,24 @@ impl Step {
 		)
 	}
 
-	/// Prints the step's line; `servers` (`what`s: relays, servers) share the server CPU.
-	pub(crate) fn print(&self, what: &str, servers: usize) {
-		println!(
-			"  offered {:>6} msgs/s: delivered {:>6}/{:<6} ({:>6.2} %)  p50 {:>8.2} ms  p99 {:>8.2} ms  CPU/msg: {what}s {:>5.0} us ({:>4.0} us per {what}), whole process {:>5.0} us",
+	/// The start of the step's line: rate, delivery and latency.
+	pub(crate) fn head(&self) -> String {
+		format!(
+			"  offered {:>6} msgs/s: delivered {:>6}/{:<6} ({:>6.2} %)  p50 {:>8.2} ms  p99 {:>8.2} ms",
 			self.rate,
 			self.delivered,
 			self.sent,
 			self.delivered as f64 / self.sent.max(1) as f64 * 100.0,
 			self.p50.as_secs_f64() * 1e3,
 			self.p99.as_secs_f64() * 1e3,
+		)
+	}
+
+	/// Prints the step's line; `servers` (`what`s: relays, servers) share the server CPU.
+	pub(crate) fn print(&self, what: &str, servers: usize) {
+		println!(
+			"{}  CPU/msg: {what}s {:>5.0} us ({:>4.0} us per {what}), whole process {:>5.0} us",
+			self.head(),
 			self.server_cpu_per_msg_us,
 			self.server_cpu_per_msg_us / servers as f64,
 			self.cpu_per_msg_us
