@@ -15,7 +15,7 @@ step "cargo fmt --check"
 cargo fmt --all -- --check || die "formatting differs: run 'cargo fmt --all'"
 
 TEST_ARGS=(--locked --release --workspace --features "$ICHAT_FEATURES")
-step "building ichat-node, ichat and the tests (release; a cold build takes about half an hour on 2 cores)"
+step "building ichat-node, ichat and the tests (release; a cold build takes about 40 minutes on 2 cores)"
 # One build for everything the tests run: `cargo test` unifies the features of the
 # dev-dependencies, so a plain `cargo build` first would compile part of the tree (the node
 # included) a second time for the tests, and the tests' build replaces the binaries anyway.
