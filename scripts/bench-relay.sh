@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The relay benchmarks (not tests); figures go to docs/performance.md.
 #
-#   ./scripts/bench-relay.sh              bench_node, then bench_relay (about 6 minutes)
+#   ./scripts/bench-relay.sh              bench_node, then bench_relay (about 4 minutes)
 #   ./scripts/bench-relay.sh --node ...   W1 per node only (bench_node)
 #   ./scripts/bench-relay.sh --system ... W1 on one machine and W2 (bench_relay); bench_relay's
 #                                         own flags may also come first, e.g. --w2-only
