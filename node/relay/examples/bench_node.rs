@@ -33,7 +33,7 @@ mod common;
 
 use std::{
 	collections::HashMap,
-	path::{Path, PathBuf},
+	path::PathBuf,
 	sync::Arc,
 	time::{Duration, Instant},
 };
@@ -50,8 +50,6 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 const OTHER_NODES: usize = 4;
-/// A recipient acknowledges what it has read at most this often.
-const ACK_EVERY: Duration = Duration::from_millis(50);
 /// Presence records live 10 minutes at most; the recipients refresh theirs this often.
 const PRESENCE_REFRESH: Duration = Duration::from_secs(240);
 
@@ -171,7 +169,7 @@ async fn recipient(
 	};
 	tokio::spawn(refresh);
 	let mut subscription = client.subscribe(node.peer_id, &who).await.expect("subscribed");
-	let (read_tx, mut read_rx) = tokio::sync::mpsc::unbounded_channel();
+	let (read_tx, read_rx) = tokio::sync::mpsc::unbounded_channel();
 	tokio::spawn(async move {
 		while let Some(delivery) = subscription.deliveries.next().await {
 			let id = delivery.id();
@@ -180,26 +178,13 @@ async fn recipient(
 		}
 	});
 	let burner = client.clone();
-	tokio::spawn(async move {
-		while let Some(first) = read_rx.recv().await {
-			let started = Instant::now();
-			let mut ids = vec![first];
-			while ids.len() < ichat_relay_proto::limits::MAX_ACK_IDS {
-				match read_rx.try_recv() {
-					Ok(more) => ids.push(more),
-					Err(_) => break,
-				}
-			}
-			let acked = match sign_ack(&who, ids) {
-				Ok(signed) => burner.ack_signed(node.peer_id, signed, &entries).await.map(|_| ()),
-				Err(e) => Err(e),
-			};
-			if let Err(e) = acked {
-				eprintln!("    ack failed: {e}");
-			}
-			tokio::time::sleep(ACK_EVERY.saturating_sub(started.elapsed())).await;
+	tokio::spawn(common::burn_what_was_read(read_rx, move |ids| {
+		let (burner, who, entries) = (burner.clone(), who.clone(), entries.clone());
+		async move {
+			let signed = sign_ack(&who, ids)?;
+			burner.ack_signed(node.peer_id, signed, &entries).await.map(|_| ())
 		}
-	});
+	}));
 	client
 }
 
@@ -382,7 +367,7 @@ fn main() {
 			eprintln!("bench_node: --serve-node DIR CPU");
 			std::process::exit(2)
 		};
-		serve_node(Path::new(dir).to_path_buf(), cpu);
+		serve_node(PathBuf::from(dir), cpu);
 		return;
 	}
 	let mut cli = common::Cli::new("bench_node", USAGE);

@@ -101,7 +101,11 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 				let _ = read_tx.send(msg.message_id);
 			}
 		});
-		tokio::spawn(burn_what_was_read(m.clone(), read_rx));
+		let burner = m.clone();
+		tokio::spawn(common::burn_what_was_read(read_rx, move |ids| {
+			let burner = burner.clone();
+			async move { burner.ack(ids).await.map(|_| ()) }
+		}));
 		recipients.push((who, m));
 	}
 	let mut senders = Vec::new();
@@ -188,27 +192,6 @@ async fn w1(step_secs: u64, only_rate: Option<u64>) {
 /// everything read so far (at most 256 ids), at most one `ack` in flight and one every 50 ms,
 /// which keeps each node's mailbox bounded and the account within the nodes' rate limit for
 /// signed requests (4,096 per 2 minutes).
-async fn burn_what_was_read(
-	m: Arc<Messenger>,
-	mut read: tokio::sync::mpsc::UnboundedReceiver<MessageId>,
-) {
-	const ACK_EVERY: Duration = Duration::from_millis(50);
-	while let Some(first) = read.recv().await {
-		let started = Instant::now();
-		let mut ids = vec![first];
-		while let Ok(more) = read.try_recv() {
-			ids.push(more);
-			if ids.len() == ichat_relay_proto::limits::MAX_ACK_IDS {
-				break;
-			}
-		}
-		if let Err(e) = m.ack(ids).await {
-			eprintln!("    ack failed: {e}");
-		}
-		tokio::time::sleep(ACK_EVERY.saturating_sub(started.elapsed())).await;
-	}
-}
-
 fn dir_size(path: &std::path::Path) -> u64 {
 	std::fs::read_dir(path)
 		.map(|entries| {

@@ -122,6 +122,35 @@ pub(crate) async fn until_due(start: Instant, interval: Duration, i: usize) {
 	}
 }
 
+/// W1's recipients acknowledge what they have read at most this often.
+pub(crate) const ACK_EVERY: Duration = Duration::from_millis(50);
+
+/// A W1 recipient's burner: acknowledges the ids read from `read`, as many as one `ack` takes,
+/// at most every [`ACK_EVERY`], through `ack` (one signed request).
+pub(crate) async fn burn_what_was_read<F, Fut, E>(
+	mut read: tokio::sync::mpsc::UnboundedReceiver<MessageId>,
+	mut ack: F,
+) where
+	F: FnMut(Vec<MessageId>) -> Fut,
+	Fut: std::future::Future<Output = Result<(), E>>,
+	E: std::fmt::Display,
+{
+	while let Some(first) = read.recv().await {
+		let started = Instant::now();
+		let mut ids = vec![first];
+		while ids.len() < ichat_relay_proto::limits::MAX_ACK_IDS {
+			match read.try_recv() {
+				Ok(more) => ids.push(more),
+				Err(_) => break,
+			}
+		}
+		if let Err(e) = ack(ids).await {
+			eprintln!("    ack failed: {e}");
+		}
+		tokio::time::sleep(ACK_EVERY.saturating_sub(started.elapsed())).await;
+	}
+}
+
 pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
 	if sorted.is_empty() {
 		return Duration::ZERO;
