@@ -20,8 +20,8 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ICHAT_ROOT"
-step "building the benchmarks (release, shared feature set)"
-cargo build --locked --release --workspace --features "$ICHAT_FEATURES" --examples
+step "building the benchmarks (release, the build the tests use)"
+cargo build --locked --release --workspace --examples
 run() {
   step "running $*"
   "$CARGO_TARGET_DIR/release/examples/$@"

@@ -4,9 +4,14 @@
 ICHAT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # One target directory outside the clone: every script and CI run reuses the same build.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ichat-target}"
-# The one feature set everything is built with, so that the node, the tests and the
-# benchmarks share a single release build.
-ICHAT_FEATURES="ichat-node/runtime-benchmarks"
+# The node users run (demo, local network, build.sh, the tests) is built with no optional
+# features: no benchmarking code in the runtime or the node. The pallets' benchmarks run as
+# tests in their own pass of test.sh (BENCH_FEATURES), and weights are measured by a node
+# built with `runtime-benchmarks` into its own target directory (bench-weights.sh).
+BENCH_FEATURES="pallet-service-nodes/runtime-benchmarks,pallet-hours/runtime-benchmarks"
+BENCH_FEATURES+=",ichat-runtime/runtime-benchmarks"
+BENCH_FEATURES+=",pallet-service-nodes/try-runtime,pallet-hours/try-runtime,ichat-runtime/try-runtime"
+BENCH_PACKAGES=(-p pallet-service-nodes -p pallet-hours -p ichat-runtime)
 ICHAT_NODE_BIN="$CARGO_TARGET_DIR/release/ichat-node"
 export ICHAT_NODE_BIN
 
@@ -21,8 +26,8 @@ ok() { echo "${GREEN}ok${RESET} $*"; }
 warn() { echo "${YELLOW}warning:${RESET} $*" >&2; }
 die() { echo "${RED}error:${RESET} $*" >&2; exit 1; }
 
-# Builds the workspace once, in release, with the shared feature set.
+# Builds the workspace once, in release, as users run it (no benchmarking code).
 build_release() {
   step "building ichat-node and ichat (release; a cold build takes ~25 min on 2 cores)"
-  (cd "$ICHAT_ROOT" && cargo build --locked --release --workspace --features "$ICHAT_FEATURES")
+  (cd "$ICHAT_ROOT" && cargo build --locked --release --workspace)
 }

@@ -54,7 +54,10 @@ pub(crate) enum Subcommand {
 	/// Revert the chain to a previous state.
 	Revert(sc_cli::RevertCmd),
 
-	/// Runtime benchmarks: `benchmark pallet` measures the weights of our pallets.
+	/// Runtime benchmarks: `benchmark pallet` measures the weights of our pallets. Only in a
+	/// node built with `--features runtime-benchmarks` (`scripts/bench-weights.sh` builds one);
+	/// the node operators run carries no benchmarking code.
+	#[cfg(feature = "runtime-benchmarks")]
 	#[command(subcommand)]
 	Benchmark(frame_benchmarking_cli::BenchmarkCmd),
 
