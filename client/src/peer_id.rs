@@ -1,40 +1,34 @@
-//! Relay peer ids as the on-chain registry accepts them.
-//!
-//! The same rules as `pallet_service_nodes::peer_id` (kept here so the client does not compile
-//! FRAME): an iChat relay's libp2p peer id is the identity multihash of its ed25519 public key,
-//! 38 bytes `00 24 08 01 12 20 <key>`, written in base58btc (`12D3KooW…`).
+//! Relay peer ids as the on-chain registry accepts them: the rules are the pallet's own
+//! (`pallet_service_nodes::peer_id`: the identity multihash of an ed25519 public key, 38 bytes
+//! `00 24 08 01 12 20 <key>`, written in base58btc, `12D3KooW…`); this module only turns them
+//! into the CLI's error messages.
 
 use anyhow::{bail, Result};
-
-/// Length of an ed25519 identity-multihash peer id.
-pub const PEER_ID_LEN: usize = 38;
-/// Its fixed prefix.
-pub const PEER_ID_PREFIX: [u8; 6] = [0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
+use pallet_service_nodes::peer_id as rules;
 
 /// Decode a textual peer id (`12D3KooW…`) into its 38 bytes.
 pub fn parse(text: &str) -> Result<Vec<u8>> {
-	if text.is_empty() || text.len() > 64 {
+	if let Some(bytes) = rules::from_base58(text) {
+		return Ok(bytes);
+	}
+	// Say why, as precisely as the input allows.
+	if text.is_empty() || text.len() > rules::MAX_PEER_ID_TEXT_LEN {
 		bail!("{text:?} is not a libp2p peer id (expected 12D3KooW…)");
 	}
-	let Ok(bytes) = bs58::decode(text).into_vec() else {
+	if bs58::decode(text).into_vec().is_err() {
 		bail!("{text:?} is not a libp2p peer id (not base58)");
-	};
-	if bytes.len() != PEER_ID_LEN || !bytes.starts_with(&PEER_ID_PREFIX) {
-		bail!("{text:?} is not an ed25519 libp2p peer id (expected 12D3KooW…)");
 	}
-	Ok(bytes)
+	bail!("{text:?} is not an ed25519 libp2p peer id (expected 12D3KooW…)")
 }
 
 /// Encode peer id bytes as text.
 pub fn to_text(bytes: &[u8]) -> String {
-	bs58::encode(bytes).into_string()
+	rules::to_base58(bytes)
 }
 
 /// The peer id of an ed25519 public key.
 pub fn from_ed25519_public(public: &[u8; 32]) -> Vec<u8> {
-	let mut out = PEER_ID_PREFIX.to_vec();
-	out.extend_from_slice(public);
-	out
+	rules::from_ed25519_public(public).to_vec()
 }
 
 #[cfg(test)]

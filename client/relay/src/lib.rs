@@ -1,8 +1,8 @@
 //! The iChat relay client library: everything a program needs to talk to relay nodes.
 //!
-//! * [`net`]: the libp2p pieces shared by clients and nodes: the transport (TCP + Noise +
-//!   Yamux), the frame codec for `request-response`, frame I/O on raw streams, and an address
-//!   book behaviour.
+//! * [`net`] (the crate `ichat-relay-net`, re-exported): the libp2p pieces shared by clients
+//!   and nodes: the transport (TCP + Noise + Yamux), the frame codec for `request-response`,
+//!   frame I/O on raw streams, an address book behaviour, request signing and the clock.
 //! * [`RelayClient`]: one libp2p swarm, any number of connected relay nodes, and typed calls for
 //!   every request of the client protocol (`nodes`, `presence`, `send`, `subscribe`, `fetch`,
 //!   `ack`, `ping`), signing mailbox requests with an [`ichat_crypto::Account`].
@@ -17,21 +17,11 @@
 pub mod chat;
 mod client;
 mod messenger;
-pub mod net;
 mod pipe;
-pub mod sign;
+
+pub use ichat_relay_net::{self as net, now_ms, sign, NodeAddress};
 
 pub use client::{
 	sign_ack, ClientConfig, ClientError, FetchPage, Published, RelayClient, Sent, Subscription,
 };
 pub use messenger::{Incoming, Messenger, MessengerConfig, MessengerError, NodeHealth, SendReport};
-
-pub use net::NodeAddress;
-
-/// Milliseconds since the unix epoch by the local clock.
-pub fn now_ms() -> u64 {
-	std::time::SystemTime::now()
-		.duration_since(std::time::UNIX_EPOCH)
-		.map(|d| d.as_millis() as u64)
-		.unwrap_or(0)
-}

@@ -10,6 +10,7 @@ use crate::{cli::Command, context::Context};
 pub mod account;
 pub mod chat;
 pub mod config;
+pub mod nodes;
 pub mod operator;
 pub mod wallet;
 
@@ -20,7 +21,7 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
 		Command::Wallet(c) => wallet::run(c, ctx).await,
 		Command::Operator(c) => operator::run(c, ctx).await,
 		Command::Config(c) => config::run(c, ctx),
-		Command::Nodes(a) => chat::run_nodes(a, ctx).await,
+		Command::Nodes(a) => nodes::run(a, ctx).await,
 		Command::Chat(c) => chat::run(c, ctx).await,
 	}
 }

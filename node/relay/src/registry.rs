@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-pub use ichat_relay_client::NodeAddress;
+pub use ichat_relay_net::NodeAddress;
 use libp2p::PeerId;
 
 /// The active service nodes of one session (hour).

@@ -22,7 +22,7 @@ mod seal;
 pub use error::{EnvelopeError, SealError};
 pub use header::{peek, EnvelopeInfo, OuterHeader, RoutingId, ROUTING_ID_DOMAIN};
 pub use seal::{
-	open, seal, seal_with, Draft, MessageId, MessageKind, OpenedEnvelope, Recipient,
+	open, seal, seal_with, ClientMessageId, Draft, MessageKind, OpenedEnvelope, Recipient,
 	SealRandomness, Sealed,
 };
 

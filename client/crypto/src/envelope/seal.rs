@@ -32,13 +32,16 @@ use crate::{
 /// Where the inner plaintext starts in the signed message (recipient account, outer header).
 const SIGNED_PREFIX_LEN: usize = ACCOUNT_ID_LEN + OUTER_HEADER_LEN;
 
-/// A 16-byte random message id, chosen by the sender (read receipts refer to it).
+/// The sender's 16-byte random id of a message, sealed inside the envelope (read receipts refer
+/// to it). Not the relay's `ichat_relay_proto::MessageId`, the BLAKE2b hash
+/// of the whole envelope that nodes store and acknowledge messages by: relays never see this
+/// one.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MessageId(pub [u8; MESSAGE_ID_LEN]);
+pub struct ClientMessageId(pub [u8; MESSAGE_ID_LEN]);
 
-impl fmt::Debug for MessageId {
+impl fmt::Debug for ClientMessageId {
 	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-		f.write_str("MessageId(")?;
+		f.write_str("ClientMessageId(")?;
 		hex_fmt(f, &self.0)?;
 		f.write_str(")")
 	}
@@ -113,7 +116,7 @@ pub struct Draft<'a> {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Sealed {
 	/// The message id inside the envelope.
-	pub message_id: MessageId,
+	pub message_id: ClientMessageId,
 	/// The envelope bytes.
 	pub bytes: Vec<u8>,
 }
@@ -128,7 +131,7 @@ pub struct OpenedEnvelope {
 	/// The sender's chat key (to reply), vouched for by the sender's signature.
 	pub sender_chat_key: ChatPublicKey,
 	/// The message id.
-	pub message_id: MessageId,
+	pub message_id: ClientMessageId,
 	/// The sender's timestamp, milliseconds since the unix epoch.
 	pub timestamp_ms: u64,
 	/// The message kind.
@@ -222,7 +225,7 @@ pub fn seal(
 		draft,
 		StaticSecret::from(*ephemeral),
 		nonce,
-		MessageId(message_id),
+		ClientMessageId(message_id),
 		OsRng,
 	)
 }
@@ -246,7 +249,7 @@ pub fn seal_with(
 		draft,
 		StaticSecret::from(randomness.ephemeral_secret),
 		randomness.nonce,
-		MessageId(randomness.message_id),
+		ClientMessageId(randomness.message_id),
 		ChaCha20Rng::from_seed(randomness.signing_seed),
 	)
 }
@@ -284,7 +287,7 @@ fn seal_inner<R: RngCore + CryptoRng>(
 	draft: &Draft<'_>,
 	ephemeral: StaticSecret,
 	nonce: [u8; NONCE_LEN],
-	message_id: MessageId,
+	message_id: ClientMessageId,
 	signing_rng: R,
 ) -> Result<Sealed, SealError> {
 	let body_len = draft.body.len();
@@ -389,7 +392,7 @@ pub fn open(
 	let pt = &buf[SIGNED_PREFIX_LEN..];
 	let sender = AccountId(array(&pt[0..32]));
 	let sender_chat_key = ChatPublicKey(array(&pt[32..64]));
-	let message_id = MessageId(array(&pt[64..80]));
+	let message_id = ClientMessageId(array(&pt[64..80]));
 	let timestamp_ms = u64::from_le_bytes(array(&pt[80..88]));
 	let kind = MessageKind::from_u8(pt[88]).ok_or(EnvelopeError::Malformed("message kind 0"))?;
 	let body_len = u32::from_le_bytes(array(&pt[89..93])) as usize;

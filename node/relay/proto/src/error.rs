@@ -51,6 +51,18 @@ pub enum DecodeError {
 		/// Largest allowed.
 		max: usize,
 	},
+	/// The frame header declares an extension block or a body longer than the frame limits
+	/// allow: answered `TooLarge` (the other bounds are `Malformed`), and a stream reader takes
+	/// no more than the header. Its text is that of [`DecodeError::OutOfBounds`].
+	#[error("{field}: length or count {len} outside 0..={max}")]
+	FrameTooLarge {
+		/// The header field: "extensions length" or "body length".
+		field: &'static str,
+		/// The declared length.
+		len: usize,
+		/// Largest allowed.
+		max: usize,
+	},
 	/// A field holds a value the protocol does not allow (non-canonical bool, bad expiry, ...).
 	#[error("{field}: {reason}")]
 	InvalidValue {
@@ -68,9 +80,7 @@ impl DecodeError {
 			DecodeError::UnsupportedVersion { .. } => ErrorCode::UnsupportedVersion,
 			DecodeError::UnknownKind { .. } => ErrorCode::UnknownKind,
 			DecodeError::UnsupportedExtension { .. } => ErrorCode::UnsupportedExtension,
-			DecodeError::OutOfBounds { field: "extensions length" | "body length", .. } => {
-				ErrorCode::TooLarge
-			},
+			DecodeError::FrameTooLarge { .. } => ErrorCode::TooLarge,
 			_ => ErrorCode::Malformed,
 		}
 	}
@@ -82,7 +92,9 @@ impl DecodeError {
 			DecodeError::UnsupportedVersion { .. } => u64::from(VERSION),
 			DecodeError::UnknownKind { kind } => u64::from(*kind),
 			DecodeError::UnsupportedExtension { ty } => u64::from(*ty),
-			DecodeError::OutOfBounds { max, .. } => *max as u64,
+			DecodeError::OutOfBounds { max, .. } | DecodeError::FrameTooLarge { max, .. } => {
+				*max as u64
+			},
 			_ => 0,
 		}
 	}

@@ -163,21 +163,15 @@ pub fn frame_len(prefix: &[u8]) -> Result<Option<usize>, DecodeError> {
 fn lengths(r: &mut Reader<'_>) -> Result<(usize, usize), DecodeError> {
 	let e = usize::from(r.u16("extensions length")?);
 	if e > MAX_EXTENSIONS_LEN {
-		return Err(DecodeError::OutOfBounds {
+		return Err(DecodeError::FrameTooLarge {
 			field: "extensions length",
 			len: e,
-			min: 0,
 			max: MAX_EXTENSIONS_LEN,
 		});
 	}
 	let b = r.u32("body length")? as usize;
 	if b > MAX_BODY_LEN {
-		return Err(DecodeError::OutOfBounds {
-			field: "body length",
-			len: b,
-			min: 0,
-			max: MAX_BODY_LEN,
-		});
+		return Err(DecodeError::FrameTooLarge { field: "body length", len: b, max: MAX_BODY_LEN });
 	}
 	Ok((e, b))
 }

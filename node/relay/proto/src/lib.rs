@@ -19,6 +19,8 @@
 //! * [`signed`]: the auth block of mailbox-touching requests, the bytes to sign
 //!   ([`signing_payload`]) and the +-60 s freshness rule.
 //! * [`home_swarm()`]: rendezvous hashing of a routing id over the registry.
+//! * [`routing`]: the other routing rules (listen nodes, the entry-set hint, forward and
+//!   ack-replication targets), pure functions the relay and the simulation share.
 //! * [`sim`]: a routing-level simulation showing the work per message is `O(k)`.
 //! * [`limits`]: every bound.
 //!
@@ -55,6 +57,7 @@ pub mod frame;
 mod home_swarm;
 pub mod limits;
 pub mod mesh;
+pub mod routing;
 pub mod signed;
 pub mod sim;
 mod types;

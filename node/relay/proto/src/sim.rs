@@ -28,6 +28,7 @@ use crate::client::{ClientMessage, Request, Response};
 use crate::frame::Frame;
 use crate::home_swarm::home_swarm;
 use crate::mesh::{MeshMessage, MeshRequest, MeshResponse};
+use crate::routing;
 use crate::signed::{AckBody, Auth, PresenceBody, Signed};
 use crate::types::{AccountId, Delivery, MessageId, NodeAddr, PeerIdBytes, RoutingId, Signature};
 use crate::ErrorCode;
@@ -406,23 +407,17 @@ impl Net {
 		};
 		let delivery = Delivery { accepted_at_ms: self.now_ms, envelope };
 		let mut stored_on = Vec::new();
-		let listen: Vec<(usize, PeerIdBytes)> = record
-			.body
-			.listen
-			.iter()
-			.filter_map(|n| self.index.get(&n.peer_id).map(|l| (*l, n.peer_id.clone())))
-			.collect();
-		// Listen nodes that are other entry nodes get the envelope from the sender directly;
-		// when that leaves nothing to do, the hint is ignored (as the engine does).
-		let mut targets: Vec<(usize, PeerIdBytes)> = listen
-			.iter()
-			.filter(|(l, _)| *l == entry || !entries.contains(l))
-			.cloned()
-			.collect();
-		if targets.is_empty() {
-			targets = listen;
-		}
-		for (l, peer_id) in targets {
+		// The engine's rules: every registered listen node, but the other entry nodes of the
+		// hint, which get the envelope from the sender directly (unless that leaves nothing).
+		let listen = routing::active_listen_nodes(
+			record.body.listen.iter().filter_map(|n| self.index.get(&n.peer_id).copied()),
+			&entry,
+			|_| true,
+		);
+		let hinted = routing::hinted_peers(Some(entries.iter().copied()), &entry);
+		let targets = routing::forward_targets(&listen, &hinted, &entry).targets;
+		for l in targets {
+			let peer_id = self.peers[l].clone();
 			if l == entry {
 				self.store(l, routing_id, delivery.clone());
 			} else {

@@ -1,13 +1,23 @@
-//! Checks on signed requests (`docs/protocol/relay.md`, section 6) and the state they need: the
-//! seen-nonce cache and the presence table.
+//! Checks on signed client requests (`docs/protocol/relay.md`, section 6): the signature
+//! (rule 1), the +-60 s timestamp window (rule 2), replays (rule 3, with the seen-nonce cache
+//! [`ReplayCache`]) and, for presence, the chat-key binding and expiry (rule 4).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use ichat_crypto::ChatKeyBinding;
 use ichat_relay_proto::{
-	check_freshness, limits::TIMESTAMP_WINDOW_MS, AccountId, ErrorCode, ErrorReply, MessageId,
-	PresenceBody, RoutingId, Signed, SignedBody,
+	check_freshness, limits::TIMESTAMP_WINDOW_MS, AccountId, ErrorCode, ErrorReply, PresenceBody,
+	Signed, SignedBody,
 };
+
+use crate::requests::RETRY_RATE_LIMITED_MS;
+
+/// Signed requests one account may have accepted by one node within the replay window (120 s):
+/// about 34 a second, far above what a person reading messages sends, and room for a busy
+/// client's acks (a client acks what it has read in one request).
+pub(crate) const REPLAY_PER_ACCOUNT: usize = 4_096;
+/// Seen (account, nonce) pairs a node keeps in all (16 bytes each, about 32 MB at most).
+pub(crate) const REPLAY_PAIRS: usize = 2_000_000;
 
 /// Remembers the (account, nonce) pairs accepted in the last two minutes.
 ///
@@ -81,7 +91,7 @@ impl ReplayCache {
 
 /// Rule 1 of section 6: the signature.
 pub fn check_signature<B: SignedBody>(signed: &Signed<B>) -> Result<(), ErrorReply> {
-	if ichat_relay_client::sign::verify(signed) {
+	if ichat_relay_net::sign::verify(signed) {
 		Ok(())
 	} else {
 		Err(ErrorReply::new(ErrorCode::BadSignature, 0, "signature does not verify"))
@@ -108,7 +118,11 @@ pub fn check_signed<B: SignedBody>(
 		.check(&signed.auth.account, signed.auth.nonce, now_ms)
 		.map_err(|code| match code {
 			ErrorCode::Replay => ErrorReply::new(code, 0, "request already seen (replay)"),
-			_ => ErrorReply::new(code, 10_000, "too many signed requests; retry later"),
+			_ => ErrorReply::new(
+				code,
+				RETRY_RATE_LIMITED_MS,
+				"too many signed requests; retry later",
+			),
 		})
 }
 
@@ -130,143 +144,9 @@ pub fn check_presence(record: &Signed<PresenceBody>, now_ms: u64) -> Result<(), 
 	Ok(())
 }
 
-/// Messages their recipient acknowledged recently. A `forward` can still be in flight from a
-/// slow entry node when the recipient reads and acknowledges the first copy; without this the
-/// late copy would be stored (and kept) again after the ack. Keyed by recipient and message, so
-/// an ack only ever suppresses its signer's own mail. Bounded; entries live `ttl_ms`.
-#[derive(Debug)]
-pub struct Tombstones {
-	ttl_ms: u64,
-	max: usize,
-	set: HashSet<(RoutingId, MessageId)>,
-	order: VecDeque<(u64, RoutingId, MessageId)>,
-}
-
-impl Tombstones {
-	/// At most `max` entries, each kept `ttl_ms`.
-	pub fn new(ttl_ms: u64, max: usize) -> Self {
-		Tombstones { ttl_ms, max, set: HashSet::new(), order: VecDeque::new() }
-	}
-
-	/// Records that `routing`'s owner acknowledged `id` at `now_ms`.
-	pub fn insert(&mut self, routing: RoutingId, id: MessageId, now_ms: u64) {
-		self.purge(now_ms);
-		if self.set.insert((routing, id)) {
-			self.order.push_back((now_ms + self.ttl_ms, routing, id));
-			while self.order.len() > self.max {
-				if let Some((_, r, i)) = self.order.pop_front() {
-					self.set.remove(&(r, i));
-				}
-			}
-		}
-	}
-
-	/// Whether `id` to `routing` was acknowledged recently.
-	pub fn contains(&self, routing: &RoutingId, id: &MessageId) -> bool {
-		self.set.contains(&(*routing, *id))
-	}
-
-	/// Forgets entries past their lifetime.
-	pub fn purge(&mut self, now_ms: u64) {
-		while self.order.front().is_some_and(|(until, _, _)| *until <= now_ms) {
-			if let Some((_, r, i)) = self.order.pop_front() {
-				self.set.remove(&(r, i));
-			}
-		}
-	}
-}
-
-/// Live presence records of the recipients whose home swarm includes this node.
-#[derive(Debug)]
-pub struct PresenceTable {
-	max: usize,
-	records: HashMap<RoutingId, Signed<PresenceBody>>,
-}
-
-impl PresenceTable {
-	/// A table of at most `max` records.
-	pub fn new(max: usize) -> Self {
-		PresenceTable { max, records: HashMap::new() }
-	}
-
-	/// Keeps `record` (checked by the caller) unless a newer one is held. Refuses with `Busy`
-	/// when full of live records.
-	pub fn insert(&mut self, record: Signed<PresenceBody>, now_ms: u64) -> Result<(), ErrorReply> {
-		let routing = record.auth.routing_id();
-		if let Some(old) = self.records.get(&routing) {
-			if old.auth.timestamp_ms > record.auth.timestamp_ms {
-				return Ok(());
-			}
-		} else if self.records.len() >= self.max {
-			self.purge(now_ms);
-			if self.records.len() >= self.max {
-				return Err(ErrorReply::new(ErrorCode::Busy, 60_000, "presence table full"));
-			}
-		}
-		self.records.insert(routing, record);
-		Ok(())
-	}
-
-	/// The live record of `routing`.
-	pub fn get(&mut self, routing: &RoutingId, now_ms: u64) -> Option<Signed<PresenceBody>> {
-		match self.records.get(routing) {
-			Some(r) if r.body.expires_at_ms > now_ms => Some(r.clone()),
-			Some(_) => {
-				self.records.remove(routing);
-				None
-			},
-			None => None,
-		}
-	}
-
-	/// Drops the record of `routing` if it is the one published at `published_at_ms` (a
-	/// withdrawal checked by the caller); a newer record, of another session of the same account,
-	/// stays. Returns whether a record was dropped.
-	pub fn withdraw(&mut self, routing: &RoutingId, published_at_ms: u64) -> bool {
-		let mine = self
-			.records
-			.get(routing)
-			.is_some_and(|r| r.auth.timestamp_ms == published_at_ms);
-		if mine {
-			self.records.remove(routing);
-		}
-		mine
-	}
-
-	/// Drops expired records.
-	pub fn purge(&mut self, now_ms: u64) {
-		self.records.retain(|_, r| r.body.expires_at_ms > now_ms);
-	}
-
-	/// Records held.
-	pub fn len(&self) -> usize {
-		self.records.len()
-	}
-
-	/// No records held.
-	pub fn is_empty(&self) -> bool {
-		self.records.is_empty()
-	}
-}
-
 #[cfg(test)]
 mod tests {
 	use super::*;
-
-	#[test]
-	fn tombstones_are_per_recipient_bounded_and_expire() {
-		let mut t = Tombstones::new(1_000, 2);
-		let (a, b) = (RoutingId([1; 32]), RoutingId([2; 32]));
-		t.insert(a, MessageId([9; 32]), 0);
-		assert!(t.contains(&a, &MessageId([9; 32])));
-		assert!(!t.contains(&b, &MessageId([9; 32])), "only the signer's own mail");
-		t.insert(a, MessageId([8; 32]), 10);
-		t.insert(a, MessageId([7; 32]), 20);
-		assert!(!t.contains(&a, &MessageId([9; 32])), "bounded: the oldest goes");
-		t.purge(1_015);
-		assert!(!t.contains(&a, &MessageId([8; 32])));
-		assert!(t.contains(&a, &MessageId([7; 32])));
-	}
 
 	#[test]
 	fn replay_cache_refuses_repeats_and_floods() {
