@@ -218,7 +218,7 @@ mod tests {
 			let validators = Session::validators();
 			assert_eq!(validators.len(), 6);
 			for v in validators {
-				assert!(Balances::total_balance(&v) >= 10 * crate::token::MIN_SERVICE_NODE_BOND);
+				assert!(Balances::total_balance(&v) >= 10 * MIN_SERVICE_NODE_BOND);
 			}
 		});
 	}

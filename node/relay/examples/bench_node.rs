@@ -63,7 +63,7 @@ fn allowed_cpus() -> Vec<usize> {
 	// SAFETY: sched_getaffinity fills the set we own; CPU_ISSET reads it.
 	unsafe {
 		let mut set: libc::cpu_set_t = std::mem::zeroed();
-		if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+		if libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut set) != 0 {
 			return Vec::new();
 		}
 		(0..libc::CPU_SETSIZE as usize).filter(|&c| libc::CPU_ISSET(c, &set)).collect()
@@ -80,7 +80,7 @@ fn pin_current_thread(cpus: &[usize]) {
 		for &c in cpus {
 			libc::CPU_SET(c, &mut set);
 		}
-		libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
+		libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set) == 0
 	};
 	assert!(ok, "cannot pin to cores {cpus:?}: {}", std::io::Error::last_os_error());
 }

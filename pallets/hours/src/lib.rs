@@ -52,6 +52,10 @@ pub use pallet::*;
 #[cfg(test)]
 mod tests;
 
+// The FRAME macros (`#[pallet::storage]`, `#[pallet::genesis_build]`) expand to fully
+// qualified paths with call-site spans, which trips the workspace's `unused_qualifications`
+// lint inside this module only.
+#[allow(unused_qualifications)]
 #[frame_support::pallet]
 pub mod pallet {
 	use frame_support::pallet_prelude::*;

@@ -103,7 +103,7 @@ fn extensions_non_critical_are_kept_critical_are_refused() {
 fn entry_set_is_non_critical_and_bounded() {
 	assert_eq!(frame::extension::ENTRY_SET & frame::EXTENSION_CRITICAL, 0);
 	let peer = PeerIdBytes::new(vec![0, 4, 1, 2, 3, 4]).expect("in bounds");
-	let too_many = EntrySet(vec![peer.clone(); limits::MAX_LISTEN_NODES + 1]);
+	let too_many = EntrySet(vec![peer.clone(); MAX_LISTEN_NODES + 1]);
 	assert!(too_many.to_extension().is_err(), "more than 16 entries is not encoded");
 	assert!(EntrySet(vec![]).to_extension().is_err(), "an empty set is not encoded");
 	// A value that is not an entry set is ignored by the node (decoded as none), and the frame
