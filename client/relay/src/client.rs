@@ -10,9 +10,9 @@ use std::{
 use futures::{Stream, StreamExt};
 use ichat_crypto::{Account, ChatKeyBinding};
 use ichat_relay_proto::{
-	AckBody, ClientMessage, Delivery, EntrySet, ErrorCode, ErrorReply, Extension, FetchBody, Frame,
-	MessageId, NodeAddr, NodeInfo, PeerIdBytes, PresenceBody, Request, Response, RoutingId, Signed,
-	SubscribeBody, WithdrawBody,
+	AckBody, ClientMessage, Delivery, EncodeError, EntrySet, ErrorCode, ErrorReply, Extension,
+	FetchBody, Frame, MessageId, NodeAddr, NodeInfo, PeerIdBytes, PresenceBody, Request, Response,
+	RoutingId, Signed, SubscribeBody, WithdrawBody,
 };
 use libp2p::{
 	identity::Keypair,
@@ -26,7 +26,7 @@ use libp2p::{
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
-	net::{self, AddressBook, AddressBookBehaviour, FrameCodec, NodeAddress},
+	net::{self, AddressBook, AddressBookBehaviour, AddressError, FrameCodec, NodeAddress},
 	now_ms,
 	pipe::{PipeError, Pipes},
 	sign,
@@ -98,7 +98,19 @@ pub enum ClientError {
 	},
 	/// The request could not be encoded (a value out of the protocol's bounds).
 	#[error("cannot encode the request: {0}")]
-	Encode(String),
+	Encode(#[from] EncodeError),
+	/// A node address to publish does not fit the wire format.
+	#[error("cannot encode the request: {0}")]
+	Address(#[from] AddressError),
+	/// The envelope to send is shorter than its header (version byte and routing id), so it
+	/// names no recipient.
+	#[error("cannot send the envelope: {len} bytes is shorter than its {min}-byte header")]
+	EnvelopeTooShort {
+		/// The envelope's length.
+		len: usize,
+		/// The header's length.
+		min: usize,
+	},
 	/// The client's network task has stopped.
 	#[error("the relay client has stopped")]
 	Stopped,
@@ -269,9 +281,8 @@ impl RelayClient {
 		extensions: Vec<Extension>,
 	) -> Result<Response, ClientError> {
 		let request_id = self.next_request_id.fetch_add(1, Ordering::Relaxed);
-		let frame = Frame { request_id, extensions, message: ClientMessage::from(request) }
-			.encode()
-			.map_err(|e| ClientError::Encode(e.to_string()))?;
+		let frame =
+			Frame { request_id, extensions, message: ClientMessage::from(request) }.encode()?;
 		// A pipe to the node when it speaks the protocol, else one `request-response` stream.
 		let frame =
 			match self.pipes.call(peer, request_id, frame, self.timeout, self.dial(peer)).await {
@@ -343,11 +354,13 @@ impl RelayClient {
 		envelope: Vec<u8>,
 		entries: &[PeerId],
 	) -> Result<Sent, ClientError> {
+		// Bytes 1..33 of every envelope version: the version byte, then the routing id.
+		const HEADER: usize = 1 + RoutingId::LEN;
 		let routing_id = envelope
-			.get(1..33)
-			.and_then(|s| <[u8; 32]>::try_from(s).ok())
+			.get(1..HEADER)
+			.and_then(|s| <[u8; RoutingId::LEN]>::try_from(s).ok())
 			.map(RoutingId)
-			.ok_or_else(|| ClientError::Encode("envelope shorter than its header".into()))?;
+			.ok_or(ClientError::EnvelopeTooShort { len: envelope.len(), min: HEADER })?;
 		match self
 			.request_with(peer, Request::Send { routing_id, envelope }, entry_set(entries)?)
 			.await?
@@ -374,18 +387,14 @@ impl RelayClient {
 		ttl: Duration,
 	) -> Result<Published, ClientError> {
 		let now = now_ms();
-		let listen = listen
-			.iter()
-			.map(NodeAddress::to_wire)
-			.collect::<Result<Vec<NodeAddr>, _>>()
-			.map_err(|e| ClientError::Encode(e.to_string()))?;
+		let listen =
+			listen.iter().map(NodeAddress::to_wire).collect::<Result<Vec<NodeAddr>, _>>()?;
 		let body = PresenceBody {
 			binding: binding.to_bytes().to_vec(),
 			expires_at_ms: now + ttl.as_millis() as u64,
 			listen,
 		};
-		let signed =
-			sign::sign(account, body, now).map_err(|e| ClientError::Encode(e.to_string()))?;
+		let signed = sign::sign(account, body, now)?;
 		match self.request(peer, Request::Presence(signed)).await? {
 			Response::PresenceStored { stored_on } => {
 				Ok(Published { stored_on, published_at_ms: now })
@@ -404,8 +413,7 @@ impl RelayClient {
 		published_at_ms: u64,
 	) -> Result<Vec<PeerIdBytes>, ClientError> {
 		let signed =
-			sign::sign(account, WithdrawBody { published_at_ms }, now_ms().max(published_at_ms))
-				.map_err(|e| ClientError::Encode(e.to_string()))?;
+			sign::sign(account, WithdrawBody { published_at_ms }, now_ms().max(published_at_ms))?;
 		match self.request(peer, Request::Withdraw(signed)).await? {
 			Response::Withdrawn { removed_on } => Ok(removed_on),
 			other => Err(unexpected(peer, &other)),
@@ -446,8 +454,7 @@ impl RelayClient {
 		cursor: u64,
 		limit: u16,
 	) -> Result<FetchPage, ClientError> {
-		let signed = sign::sign(account, FetchBody { cursor, limit }, now_ms())
-			.map_err(|e| ClientError::Encode(e.to_string()))?;
+		let signed = sign::sign(account, FetchBody { cursor, limit }, now_ms())?;
 		match self.request(peer, Request::Fetch(signed)).await? {
 			Response::Fetched { messages, next_cursor, more } => {
 				Ok(FetchPage { messages, next_cursor, more })
@@ -491,11 +498,9 @@ impl RelayClient {
 		account: &Account,
 	) -> Result<Subscription, ClientError> {
 		let request_id = self.next_request_id.fetch_add(1, Ordering::Relaxed);
-		let signed = sign::sign(account, SubscribeBody, now_ms())
-			.map_err(|e| ClientError::Encode(e.to_string()))?;
-		let frame = Frame::<ClientMessage>::new(request_id, Request::Subscribe(signed).into())
-			.encode()
-			.map_err(|e| ClientError::Encode(e.to_string()))?;
+		let signed = sign::sign(account, SubscribeBody, now_ms())?;
+		let frame =
+			Frame::<ClientMessage>::new(request_id, Request::Subscribe(signed).into()).encode()?;
 		let mut control = self.control.clone();
 		let open = async {
 			let mut stream = control
@@ -537,7 +542,7 @@ impl RelayClient {
 /// A signed `ack` body for `ids`, to send to one or more nodes ([`RelayClient::ack_signed`]).
 /// Each node accepts it once.
 pub fn sign_ack(account: &Account, ids: Vec<MessageId>) -> Result<Signed<AckBody>, ClientError> {
-	sign::sign(account, AckBody { ids }, now_ms()).map_err(|e| ClientError::Encode(e.to_string()))
+	sign::sign(account, AckBody { ids }, now_ms()).map_err(ClientError::from)
 }
 
 /// The `ENTRY_SET` extension naming `entries`; none for an empty list.
@@ -548,9 +553,8 @@ fn entry_set(entries: &[PeerId]) -> Result<Vec<Extension>, ClientError> {
 	let peers = entries
 		.iter()
 		.map(|p| PeerIdBytes::new(p.to_bytes()))
-		.collect::<Result<Vec<_>, _>>()
-		.map_err(|e| ClientError::Encode(e.to_string()))?;
-	Ok(vec![EntrySet(peers).to_extension().map_err(|e| ClientError::Encode(e.to_string()))?])
+		.collect::<Result<Vec<_>, _>>()?;
+	Ok(vec![EntrySet(peers).to_extension()?])
 }
 
 fn unexpected(peer: PeerId, answer: &Response) -> ClientError {

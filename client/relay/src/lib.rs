@@ -25,3 +25,21 @@ pub use client::{
 	sign_ack, ClientConfig, ClientError, FetchPage, Published, RelayClient, Sent, Subscription,
 };
 pub use messenger::{Incoming, Messenger, MessengerConfig, MessengerError, NodeHealth, SendReport};
+
+#[cfg(test)]
+mod tests {
+	/// The end-to-end layer (`ichat-crypto`) and the relay wire (`ichat-relay-proto`) each define
+	/// the routing id, so that neither crate depends on the other (the fuzz builds of the wire
+	/// crate stay free of cryptography). This crate uses both: they must compute the same value.
+	#[test]
+	fn both_routing_ids_agree() {
+		assert_eq!(ichat_crypto::envelope::ROUTING_ID_DOMAIN, ichat_relay_proto::ROUTING_ID_DOMAIN);
+		for seed in [[0u8; 32], [0xff; 32], core::array::from_fn(|i| i as u8)] {
+			let crypto =
+				ichat_crypto::envelope::RoutingId::for_account(&ichat_crypto::AccountId(seed));
+			let wire =
+				ichat_relay_proto::RoutingId::for_account(&ichat_relay_proto::AccountId(seed));
+			assert_eq!(crypto.0, wire.0);
+		}
+	}
+}

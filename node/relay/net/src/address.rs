@@ -135,7 +135,7 @@ pub enum AddressError {
 	PeerId(String),
 	/// Field out of bounds.
 	#[error("node address does not fit the wire format: {0}")]
-	Encode(String),
+	Encode(#[from] ichat_relay_proto::EncodeError),
 }
 
 impl NodeAddress {
@@ -173,14 +173,13 @@ impl NodeAddress {
 
 	/// The wire form (`NodeAddr`): binary peer id and binary multiaddrs, at most 8.
 	pub fn to_wire(&self) -> Result<NodeAddr, AddressError> {
-		let enc = |e: ichat_relay_proto::EncodeError| AddressError::Encode(e.to_string());
 		Ok(NodeAddr {
-			peer_id: PeerIdBytes::new(self.peer_id.to_bytes()).map_err(enc)?,
+			peer_id: PeerIdBytes::new(self.peer_id.to_bytes()).map_err(AddressError::Encode)?,
 			addrs: self
 				.addrs
 				.iter()
 				.take(ichat_relay_proto::limits::MAX_ADDRS_PER_NODE)
-				.map(|a| MultiaddrBytes::new(a.to_vec()).map_err(enc))
+				.map(|a| MultiaddrBytes::new(a.to_vec()).map_err(AddressError::Encode))
 				.collect::<Result<_, _>>()?,
 		})
 	}
