@@ -22,7 +22,7 @@ pub(crate) struct Cli {
 	#[allow(missing_docs)]
 	#[clap(flatten)]
 	#[command(next_help_heading = "Relay (message network)")]
-	pub(crate) relay: crate::relay::RelayParams,
+	pub(crate) relay: crate::embedded_relay::RelayParams,
 }
 
 /// Subcommands of `ichat-node`.

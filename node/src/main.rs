@@ -11,7 +11,7 @@
 mod chain_spec;
 mod cli;
 mod command;
-mod relay;
+mod embedded_relay;
 mod rpc;
 mod service;
 

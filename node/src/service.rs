@@ -139,7 +139,7 @@ pub(crate) fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
-	relay: Option<crate::relay::RelayOptions>,
+	relay: Option<crate::embedded_relay::RelayOptions>,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -223,7 +223,7 @@ pub(crate) fn new_full<
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
 	if let Some(relay) = relay {
-		crate::relay::spawn(
+		crate::embedded_relay::spawn(
 			relay,
 			config.data_path.clone(),
 			client.clone(),

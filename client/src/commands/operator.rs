@@ -76,8 +76,8 @@ struct GeneratedKeys {
 	proof: Option<String>,
 }
 
-/// The registry's view of one operator.
-pub struct Registry {
+/// One operator's registration as the chain sees it: its node record and the session sets.
+pub struct Registration {
 	/// The node record, if registered.
 	pub node: Option<ServiceNode>,
 	/// The current session index.
@@ -89,7 +89,7 @@ pub struct Registry {
 }
 
 /// Read the registry record of `who` and the session sets.
-pub async fn read_registry(chain: &Chain, who: &AccountId) -> Result<Registry> {
+pub async fn read_registration(chain: &Chain, who: &AccountId) -> Result<Registration> {
 	let err = |what: &str, e: &dyn std::fmt::Display| {
 		anyhow!("cannot read {what} from {}: {}", chain.url, chain::one_line(e))
 	};
@@ -122,7 +122,7 @@ pub async fn read_registry(chain: &Chain, who: &AccountId) -> Result<Registry> {
 		.map_err(|e| err("Session.CurrentIndex", &e))?
 		.decode()
 		.map_err(|e| err("Session.CurrentIndex", &e))?;
-	Ok(Registry { node, current_session, active, queued })
+	Ok(Registration { node, current_session, active, queued })
 }
 
 /// Check the multiaddrs a relay announces (the chain checks them fully).
@@ -205,7 +205,7 @@ async fn register(args: OperatorRegisterArgs, ctx: &Context) -> Result<()> {
 			bail!("the bond must be at least {} (got {})", amount::human(min), amount::human(bond));
 		}
 	}
-	let reg = read_registry(&chain, &account.id()).await?;
+	let reg = read_registration(&chain, &account.id()).await?;
 	if reg.node.is_some() {
 		bail!(
 			"{} already has a registered node: see `ichat operator status`",
@@ -378,7 +378,7 @@ impl Render for StatusReport {
 async fn status(args: OperatorStatusArgs, ctx: &Context) -> Result<()> {
 	let target = ctx.target(args.address.as_deref())?;
 	let chain = ctx.connect().await?;
-	let reg = read_registry(&chain, &target.id).await?;
+	let reg = read_registration(&chain, &target.id).await?;
 	let mut report = StatusReport {
 		account: chain::ss58(&target.id),
 		name: target.name,
@@ -481,7 +481,7 @@ struct Withdrawn {
 async fn unbond(ctx: &Context) -> Result<()> {
 	let (_name, account) = ctx.unlock()?;
 	let chain = ctx.connect().await?;
-	let reg = read_registry(&chain, &account.id()).await?;
+	let reg = read_registration(&chain, &account.id()).await?;
 	match reg.node.as_ref().map(|n| n.status) {
 		None => bail!("{} has no registered node", chain::ss58(&account.id())),
 		Some(NodeStatus::Unbonding { .. }) => {
@@ -523,7 +523,7 @@ async fn unbond(ctx: &Context) -> Result<()> {
 async fn withdraw(ctx: &Context) -> Result<()> {
 	let (_name, account) = ctx.unlock()?;
 	let chain = ctx.connect().await?;
-	let reg = read_registry(&chain, &account.id()).await?;
+	let reg = read_registration(&chain, &account.id()).await?;
 	match reg.node.as_ref().map(|n| n.status) {
 		None => bail!("{} has no registered node", chain::ss58(&account.id())),
 		Some(NodeStatus::Bonded) => bail!("the node is still bonded: run `ichat operator unbond` first"),
