@@ -1,5 +1,7 @@
 //! The configuration of every pallet in the runtime.
 
+#[cfg(feature = "runtime-benchmarks")]
+use alloc::vec::Vec;
 use frame_support::dispatch::DispatchClass;
 use frame_support::{
 	derive_impl, parameter_types,
@@ -176,7 +178,7 @@ pub struct ServiceNodesBenchmarkHelper;
 
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_service_nodes::BenchmarkHelper<AccountId, SessionKeys> for ServiceNodesBenchmarkHelper {
-	fn session_keys_and_proof(owner: &AccountId) -> (SessionKeys, alloc::vec::Vec<u8>) {
+	fn session_keys_and_proof(owner: &AccountId) -> (SessionKeys, Vec<u8>) {
 		use codec::Encode;
 		let generated = SessionKeys::generate(&owner.encode(), None);
 		(generated.keys, generated.proof.encode())
