@@ -35,14 +35,7 @@ pub(crate) async fn accept_subscriptions(
 	engine: Arc<Engine>,
 	mut streams: libp2p_stream::IncomingStreams,
 ) {
-	loop {
-		let (peer, stream) = tokio::select! {
-			_ = engine.shutdown.cancelled() => return,
-			next = streams.next() => match next {
-				Some(next) => next,
-				None => return,
-			},
-		};
+	while let Some((peer, stream)) = next_stream(&engine, &mut streams).await {
 		let subscription = engine.clone();
 		engine.spawn(async move {
 			if let Err(e) = subscription.serve_subscription(stream).await {
@@ -60,15 +53,19 @@ const PIPE_IN_FLIGHT: usize = 64;
 
 /// Serves every incoming pipe, each on its own task, until the relay stops.
 pub(crate) async fn accept_pipes(engine: Arc<Engine>, mut streams: libp2p_stream::IncomingStreams) {
-	loop {
-		let (peer, stream) = tokio::select! {
-			_ = engine.shutdown.cancelled() => return,
-			next = streams.next() => match next {
-				Some(next) => next,
-				None => return,
-			},
-		};
+	while let Some((peer, stream)) = next_stream(&engine, &mut streams).await {
 		engine.spawn(engine.clone().serve_pipe(peer, stream));
+	}
+}
+
+/// The next incoming stream, or `None` once the relay stops or the listener closes.
+async fn next_stream(
+	engine: &Engine,
+	streams: &mut libp2p_stream::IncomingStreams,
+) -> Option<(PeerId, libp2p::Stream)> {
+	tokio::select! {
+		_ = engine.shutdown.cancelled() => None,
+		next = streams.next() => next,
 	}
 }
 
