@@ -44,6 +44,11 @@ timed env SKIP_WASM_BUILD=1 cargo clippy --locked --release --workspace --all-ta
 # And the code only the benchmark and try-runtime builds compile.
 timed env SKIP_WASM_BUILD=1 cargo clippy --locked --release "${BENCH_PACKAGES[@]}" --all-targets \
   --features "$BENCH_FEATURES" -- -D warnings
+# And the node with try-runtime (it forwards the feature to the runtime and the FRAME crates),
+# in a run of its own so that runtime-benchmarks is not unified into it. Metadata only: about
+# a minute when the default clippy pass above is warm.
+timed env SKIP_WASM_BUILD=1 cargo clippy --locked --release -p ichat-node --features try-runtime \
+  -- -D warnings
 
 step "rustdoc"
 timed env SKIP_WASM_BUILD=1 RUSTDOCFLAGS="-D warnings" cargo doc --locked --release --workspace \
