@@ -28,6 +28,6 @@ die() { echo "${RED}error:${RESET} $*" >&2; exit 1; }
 
 # Builds the workspace once, in release, as users run it (no benchmarking code).
 build_release() {
-  step "building ichat-node and ichat (release; a cold build takes about 35 minutes on 2 cores)"
+  step "building ichat-node and ichat (release; a cold build takes 33-35 minutes on 2 cores)"
   (cd "$ICHAT_ROOT" && cargo build --locked --release --workspace)
 }
