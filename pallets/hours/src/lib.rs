@@ -37,7 +37,9 @@
 //! An hour ends at every block whose number is a multiple of the hour length, the same rule
 //! as `pallet_session::PeriodicSessions` with offset 0. The length is a storage value rather
 //! than a compile-time constant so that one runtime build serves both the production chain
-//! and fast test chains. It has no setter: changing it on a live chain would move every
+//! and fast test chains. The genesis build always writes it (the default included), so the
+//! length of a chain lives in its state, not in the runtime code: a runtime upgrade can never
+//! move an hour boundary. It has no setter: changing it on a live chain would move every
 //! hour boundary, which the reward and postage accounting must not see.
 //!
 //! ## Terminology
@@ -90,13 +92,18 @@ pub mod pallet {
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
-			if !self.hour_length.is_zero() {
-				HourLength::<T>::put(self.hour_length);
-			}
+			let length = if self.hour_length.is_zero() {
+				T::DefaultHourLength::get()
+			} else {
+				self.hour_length
+			};
 			assert!(
-				!HourLength::<T>::get().is_zero(),
+				!length.is_zero(),
 				"the hour length must be at least one block; set hours.hourLength or DefaultHourLength"
 			);
+			// Always written, never left to the storage default: a runtime upgrade that changes
+			// `DefaultHourLength` must not move the hour boundaries of a running chain.
+			HourLength::<T>::put(length);
 		}
 	}
 

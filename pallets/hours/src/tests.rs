@@ -53,6 +53,18 @@ fn default_length_is_used_when_genesis_leaves_it_unset() {
 }
 
 #[test]
+fn genesis_stores_the_length_even_when_it_is_the_default() {
+	ext(0).execute_with(|| {
+		// In storage, not only the storage default: an upgrade that changes
+		// `DefaultHourLength` leaves this chain's hours where they are.
+		assert_eq!(pallet_hours::HourLength::<Test>::try_get(), Ok(600));
+	});
+	ext(10).execute_with(|| {
+		assert_eq!(pallet_hours::HourLength::<Test>::try_get(), Ok(10));
+	});
+}
+
+#[test]
 fn genesis_sets_a_short_hour() {
 	ext(10).execute_with(|| {
 		assert_eq!(Hours::hour_length(), 10);
