@@ -160,6 +160,8 @@ parameter_types! {
 impl pallet_service_nodes::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type NativeBalance = Balances;
+	// Slashed bond is burned.
+	type Slash = ();
 	type MinBond = MinServiceNodeBond;
 	// Aura and GRANDPA accept as many authorities.
 	type MaxNodes = ConstU32<MAX_AUTHORITIES>;

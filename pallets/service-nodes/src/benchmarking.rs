@@ -187,13 +187,16 @@ mod benchmarks {
 		ActiveNodes::<T>::put(full_set::<T>(core::slice::from_ref(&who)));
 		QueuedNodes::<T>::put(full_set::<T>(core::slice::from_ref(&who)));
 		let lookup = T::Lookup::unlookup(who.clone());
+		// Worst case: a slash (hold, balance and issuance written) on top of the unbonding.
+		let bond = ServiceNodes::<T>::bond_on_hold(&who);
+		let slash = bond / 2u32.into();
 
 		#[extrinsic_call]
-		_(RawOrigin::Root, lookup);
+		_(RawOrigin::Root, lookup, slash);
 
-		assert!(!Nodes::<T>::contains_key(&who));
-		assert!(ServiceNodes::<T>::bond_on_hold(&who).is_zero());
-		assert!(!QueuedNodes::<T>::get().contains(&who));
+		let node = Nodes::<T>::get(&who).ok_or(BenchmarkError::Stop("node removed"))?;
+		assert!(matches!(node.status, NodeStatus::Unbonding { .. }));
+		assert_eq!(ServiceNodes::<T>::bond_on_hold(&who), bond - slash);
 		Ok(())
 	}
 

@@ -62,7 +62,8 @@
 //!                 ▲                       │  next rotation (unless the floor keeps it)
 //!                 │                       ▼
 //!                 │          Unbonding { unlock_at: Some(s) } ──withdraw_unbonded (session ≥ s)──► gone
-//!  force_remove (root): any state ──► gone, bond released at once
+//!  force_remove (root): Bonded ──► Unbonding (as if the operator had called unbond), with an
+//!                       optional slash; an unbonding node is only slashed
 //! ```
 //!
 //! ### Timing
@@ -101,14 +102,22 @@
 //! `new_session_genesis(0)` and `(1)`, which return the genesis nodes that have keys, sorted by
 //! account. With no genesis nodes, pallet-session falls back to its `session.keys` list.
 //!
-//! ### Forced removal
+//! ### Forced removal and slashing
 //!
-//! [`Pallet::force_remove`] (root) is a governance action, not a punishment: it removes the record
-//! and the peer id at once (relays stop accepting the node immediately), releases the whole bond
-//! at once, purges the node's session keys and takes it out of the pallet's active and queued
-//! sets. pallet-session keeps the keys it already queued, so the node may still author blocks
-//! for the rest of the current and the next session; it is not in the set planned after that.
-//! The validator floor does not apply to forced removals. Slashing is left to the rewards pallet.
+//! [`Pallet::force_remove`] (root) deactivates and unbonds a node on its operator's behalf, and
+//! can slash part of its bond at the same time. It never releases a bond while the node still
+//! validates: the node leaves the validator set at the next plan exactly as after `unbond`, and
+//! its bond stays held for the unbonding period after that, so a penalty decided later (by the
+//! rewards pallet, from the hours it still served) can still be taken from it. The validator
+//! floor applies to forced removals too: GRANDPA needs more than two thirds of the set online,
+//! so a removed node keeps validating until another node replaces it rather than letting the set
+//! shrink below [`MinValidators`].
+//!
+//! [`Pallet::slash`] is the one place bonds are slashed (the rewards pallet calls it): it takes
+//! the amount from the hold, lowers the recorded bond by the same amount (so the record and the
+//! hold stay equal) and hands the slashed funds to [`Config::Slash`] (the iChat runtime burns
+//! them). A node whose bond falls below [`Config::MinBond`] is left out of the next planned set
+//! ([`DeactivationReason::BelowMinBond`]) until `bond_extra` tops it up again.
 //!
 //! ## Terminology
 //!
@@ -150,14 +159,14 @@ use frame_support::{
 	ensure,
 	pallet_prelude::DispatchResult,
 	traits::{
-		fungible::{self, InspectHold, MutateHold},
+		fungible::{self, BalancedHold, InspectHold, MutateHold},
 		tokens::Precision,
-		Get,
+		Get, Imbalance, OnUnbalanced,
 	},
 	BoundedVec,
 };
 use sp_runtime::{
-	traits::{Convert, Saturating},
+	traits::{Convert, Saturating, Zero},
 	DispatchError,
 };
 use sp_staking::SessionIndex;
@@ -196,7 +205,12 @@ pub mod pallet {
 
 		/// The native currency bonds are held in (the runtime's pallet-balances).
 		type NativeBalance: fungible::Mutate<Self::AccountId>
-			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ BalancedHold<Self::AccountId>;
+
+		/// Where slashed bond goes: `()` burns it (total issuance falls by the slashed amount);
+		/// a treasury's `OnUnbalanced` would keep it.
+		type Slash: OnUnbalanced<CreditOf<Self>>;
 
 		/// The least a node must bond to register (1,000,000 iChat on the iChat chain).
 		#[pallet::constant]
@@ -451,12 +465,25 @@ pub mod pallet {
 			/// The amount released.
 			amount: BalanceOf<T>,
 		},
-		/// Root removed a node: `released` was released at once and its record removed.
+		/// Root removed a node: it unbonds as if its operator had called `unbond` (`unlock_at`
+		/// as in [`Event::UnbondingStarted`]; unchanged if it was already unbonding), and
+		/// `slashed` was taken from its bond.
 		ForceRemoved {
 			/// The operator account.
 			who: T::AccountId,
-			/// The amount released.
-			released: BalanceOf<T>,
+			/// The amount slashed from the bond (zero for none).
+			slashed: BalanceOf<T>,
+			/// The session from which `withdraw_unbonded` succeeds, when known.
+			unlock_at: Option<SessionIndex>,
+		},
+		/// `amount` was slashed from a node's bond, which is now `bond`.
+		Slashed {
+			/// The operator account.
+			who: T::AccountId,
+			/// The amount taken from the hold.
+			amount: BalanceOf<T>,
+			/// The bond left.
+			bond: BalanceOf<T>,
 		},
 		/// Root set the validator floor.
 		MinValidatorsSet {
@@ -635,19 +662,10 @@ pub mod pallet {
 		#[pallet::weight(<T as Config>::WeightInfo::unbond())]
 		pub fn unbond(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let now = Self::current_session();
 			let unlock_at = Nodes::<T>::try_mutate(&who, |maybe_node| {
 				let node = maybe_node.as_mut().ok_or(Error::<T>::NotRegistered)?;
 				ensure!(node.status == NodeStatus::Bonded, Error::<T>::AlreadyUnbonding);
-				let unlock_at = if QueuedNodes::<T>::get().binary_search(&who).is_ok() {
-					// Still planned to validate: the period starts when it leaves.
-					None
-				} else {
-					// Validates at most until the end of the current session.
-					Some(now.saturating_add(1).saturating_add(UnbondingPeriod::<T>::get()))
-				};
-				node.status = NodeStatus::Unbonding { requested_at: now, unlock_at };
-				Ok::<_, DispatchError>(unlock_at)
+				Ok::<_, DispatchError>(Self::start_unbonding(&who, node))
 			})?;
 			Self::deposit_event(Event::UnbondingStarted { who, unlock_at });
 			Ok(())
@@ -676,23 +694,32 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Remove a node at once and release its whole bond.
+		/// Deactivate and unbond a node on its operator's behalf, and slash `slash` from its
+		/// bond (zero for none; at most the whole bond is taken).
 		///
-		/// The dispatch origin must be **Root** (governance). See the pallet docs ("Forced
-		/// removal") for what happens to the validator set.
+		/// The dispatch origin must be **Root** (governance). The node leaves the validator set
+		/// at the next plan (the validator floor applies) and its bond stays held for the
+		/// unbonding period after that; an already unbonding node is only slashed. See the
+		/// pallet docs ("Forced removal and slashing").
 		#[pallet::call_index(5)]
 		#[pallet::weight(<T as Config>::WeightInfo::force_remove())]
 		pub fn force_remove(
 			origin: OriginFor<T>,
 			who: <T::Lookup as StaticLookup>::Source,
+			#[pallet::compact] slash: BalanceOf<T>,
 		) -> DispatchResult {
 			ensure_root(origin)?;
 			let who = T::Lookup::lookup(who)?;
-			let node = Nodes::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
-			let released = Self::remove_node(&who, &node)?;
-			ActiveNodes::<T>::mutate(|set| set.retain(|a| a != &who));
-			QueuedNodes::<T>::mutate(|set| set.retain(|a| a != &who));
-			Self::deposit_event(Event::ForceRemoved { who, released });
+			ensure!(Nodes::<T>::contains_key(&who), Error::<T>::NotRegistered);
+			let slashed = if slash.is_zero() { Zero::zero() } else { Self::slash(&who, slash) };
+			let unlock_at = Nodes::<T>::mutate(&who, |maybe_node| match maybe_node.as_mut() {
+				Some(node) => match node.status {
+					NodeStatus::Bonded => Self::start_unbonding(&who, node),
+					NodeStatus::Unbonding { unlock_at, .. } => unlock_at,
+				},
+				None => None,
+			});
+			Self::deposit_event(Event::ForceRemoved { who, slashed, unlock_at });
 			Ok(())
 		}
 
@@ -781,6 +808,41 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Slash up to `amount` from `who`'s bond: taken from the hold, the recorded bond lowered
+	/// by the same amount, the funds handed to [`Config::Slash`]. Returns the amount slashed
+	/// (less than `amount` only when the bond is smaller); zero when `who` has no node.
+	///
+	/// A node left below [`Config::MinBond`] is not planned into the validator set again until
+	/// `bond_extra` tops it up (see the pallet docs, "Forced removal and slashing").
+	pub fn slash(who: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+		let Some(mut node) = Nodes::<T>::get(who) else { return Zero::zero() };
+		let amount = amount.min(node.bond);
+		let (credit, _missing) =
+			T::NativeBalance::slash(&HoldReason::ServiceNodeBond.into(), who, amount);
+		let slashed = credit.peek();
+		node.bond = node.bond.saturating_sub(slashed);
+		let bond = node.bond;
+		Nodes::<T>::insert(who, node);
+		T::Slash::on_unbalanced(credit);
+		Self::deposit_event(Event::Slashed { who: who.clone(), amount: slashed, bond });
+		slashed
+	}
+
+	/// Put a bonded `node` of `who` into `Unbonding` from the current session; returns its
+	/// `unlock_at` (`None` while it is still in the planned set: the period starts when it
+	/// leaves).
+	fn start_unbonding(who: &T::AccountId, node: &mut ServiceNodeOf<T>) -> Option<SessionIndex> {
+		let now = Self::current_session();
+		let unlock_at = if QueuedNodes::<T>::get().binary_search(who).is_ok() {
+			None
+		} else {
+			// Validates at most until the end of the current session.
+			Some(now.saturating_add(1).saturating_add(UnbondingPeriod::<T>::get()))
+		};
+		node.status = NodeStatus::Unbonding { requested_at: now, unlock_at };
+		unlock_at
+	}
+
 	/// Hold `amount` of `who`'s free balance as bond.
 	pub(crate) fn hold_bond(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
 		let reason = HoldReason::ServiceNodeBond.into();
@@ -833,11 +895,16 @@ impl<T: Config> Pallet<T> {
 		let mut eligible = Vec::new();
 		let mut leaving = Vec::new();
 		let mut dropped = Vec::new();
+		let min_bond = T::MinBond::get();
 		for (who, node) in Nodes::<T>::iter() {
 			let in_queue = queued.binary_search(&who).is_ok();
 			let has_keys = Self::has_session_keys(&who);
+			let bonded_enough = node.bond >= min_bond;
 			match node.status {
-				NodeStatus::Bonded if has_keys => eligible.push(who),
+				NodeStatus::Bonded if has_keys && bonded_enough => eligible.push(who),
+				NodeStatus::Bonded if in_queue && !bonded_enough => {
+					dropped.push((who, DeactivationReason::BelowMinBond))
+				},
 				NodeStatus::Bonded if in_queue => {
 					dropped.push((who, DeactivationReason::NoSessionKeys))
 				},
@@ -935,8 +1002,6 @@ impl<T: Config> Pallet<T> {
 	/// Check the pallet's invariants (run after every test, and by try-runtime).
 	#[cfg(any(test, feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		use sp_runtime::traits::Zero;
-
 		let count = Nodes::<T>::count();
 		ensure!(count as usize == Nodes::<T>::iter().count(), "Nodes counter is off");
 		ensure!(count <= T::MaxNodes::get(), "more nodes than MaxNodes");
@@ -959,7 +1024,6 @@ impl<T: Config> Pallet<T> {
 				Self::validate_multiaddrs(&node.multiaddrs, &node.peer_id).is_ok(),
 				"stored multiaddrs are invalid"
 			);
-			ensure!(!node.bond.is_zero(), "a node has no bond");
 			ensure!(Self::bond_on_hold(&who) == node.bond, "held amount differs from the bond");
 			let in_active = active.binary_search(&who).is_ok();
 			let in_queue = queued.binary_search(&who).is_ok();
@@ -967,12 +1031,8 @@ impl<T: Config> Pallet<T> {
 				node.since.is_some() == (in_active || in_queue),
 				"`since` disagrees with the node sets"
 			);
-			if in_active || in_queue || node.status == NodeStatus::Bonded {
-				ensure!(
-					node.bond >= T::MinBond::get(),
-					"an active or bonded node is below MinBond"
-				);
-			}
+			// No bond check beyond the hold: a slash may leave any node below MinBond (or at
+			// zero), still in the sets planned before it; `plan` leaves it out of the next one.
 			match node.status {
 				NodeStatus::Bonded => {},
 				NodeStatus::Unbonding { unlock_at: None, .. } => {
@@ -982,6 +1042,15 @@ impl<T: Config> Pallet<T> {
 					ensure!(!in_queue, "an unlocking node is still queued")
 				},
 			}
+		}
+
+		// The registry's active set is what pallet-session validates with (unless the registry
+		// is empty and pallet-session runs on its own genesis keys).
+		if !active.is_empty() {
+			ensure!(
+				Self::to_validator_ids(&active) == pallet_session::Validators::<T>::get(),
+				"the active nodes are not pallet-session's validators"
+			);
 		}
 
 		ensure!(MinValidators::<T>::get() >= 1, "the validator floor is zero");

@@ -101,6 +101,8 @@ parameter_types! {
 impl pallet_service_nodes::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type NativeBalance = Balances;
+	// Slashed bond is burned.
+	type Slash = ();
 	type MinBond = MinBond;
 	type MaxNodes = ConstU32<MAX_NODES>;
 	type MaxMultiaddrs = ConstU32<4>;

@@ -20,6 +20,10 @@ pub type BalanceOf<T> = <<T as Config>::NativeBalance as fungible::Inspect<
 	<T as frame_system::Config>::AccountId,
 >>::Balance;
 
+/// Funds taken from the bond hold by a slash, handed to `Config::Slash`.
+pub type CreditOf<T> =
+	fungible::Credit<<T as frame_system::Config>::AccountId, <T as Config>::NativeBalance>;
+
 /// Upper bound on the stored length of a peer id.
 ///
 /// Only 38-byte ed25519 peer ids are accepted today (see [`crate::peer_id`]); the bound leaves room
@@ -89,6 +93,8 @@ pub enum DeactivationReason {
 	/// The node has no session keys (they were purged through pallet-session), so it cannot
 	/// validate. It rejoins once it sets keys again.
 	NoSessionKeys,
+	/// A slash left the bond below `MinBond`. The node rejoins once `bond_extra` tops it up.
+	BelowMinBond,
 }
 
 /// A registered service node.

@@ -1,49 +1,90 @@
 //! Root calls: `force_remove`, `set_min_validators`, `set_unbonding_period`.
 
 use super::*;
-use crate::{ActiveNodes, Error, MinValidators, UnbondingPeriod};
+use crate::{Error, MinValidators, UnbondingPeriod};
 use frame_support::{assert_noop, assert_ok};
 use sp_runtime::DispatchError;
 
 #[test]
-fn force_remove_releases_at_once_and_leaves_at_the_next_plan() {
+fn force_remove_unbonds_and_keeps_the_bond_until_the_node_stopped_validating() {
 	ExtBuilder::default().build_and_execute(|| {
-		assert_ok!(ServiceNodes::force_remove(RuntimeOrigin::root(), 1));
-		System::assert_last_event(Event::ForceRemoved { who: 1, released: MIN_BOND }.into());
-		assert_eq!(held(1), 0);
-		assert_eq!(Balances::free_balance(1), ENDOWMENT);
-		assert!(Nodes::<Test>::get(1).is_none());
-		assert_eq!(peer_owner(1), None);
-		assert!(!ServiceNodes::has_session_keys(&1));
-		assert_eq!(ActiveNodes::<Test>::get().into_inner(), vec![2, 3, 4]);
-		assert_eq!(queued_nodes(), vec![2, 3, 4]);
-		// pallet-session keeps what it already queued for session 1 ...
+		assert_ok!(ServiceNodes::force_remove(RuntimeOrigin::root(), 1, 0));
+		// Still in the planned set: the unbonding period starts when it leaves.
+		System::assert_last_event(
+			Event::ForceRemoved { who: 1, slashed: 0, unlock_at: None }.into(),
+		);
+		assert_eq!(status(1), NodeStatus::Unbonding { requested_at: 0, unlock_at: None });
+		assert_eq!(held(1), MIN_BOND);
+		assert_eq!(peer_owner(1), Some(1));
+		// Out of the set planned at the next rotation, validating for the last time in
+		// session 1, like after `unbond`.
 		start_session(1);
 		assert_eq!(validators(), vec![1, 2, 3, 4]);
 		assert_eq!(queued_validators(), vec![2, 3, 4]);
-		// ... and the node is gone from session 2 on.
+		// Last validates in session 1, so the period of 2 ends at session 2 + 2.
+		assert_eq!(status(1), NodeStatus::Unbonding { requested_at: 0, unlock_at: Some(4) });
 		start_session(2);
 		assert_eq!(validators(), vec![2, 3, 4]);
-		// Its peer id is free again.
-		assert_ok!(ServiceNodes::register(
-			RuntimeOrigin::signed(5),
-			MIN_BOND,
-			peer_arg(1),
-			addrs(&[&addr(5)]),
-			session_keys(5),
-			ownership_proof(5, 5),
-		));
+		start_session(3);
+		assert_noop!(
+			ServiceNodes::withdraw_unbonded(RuntimeOrigin::signed(1)),
+			Error::<Test>::StillUnbonding
+		);
+		start_session(4);
+		assert_ok!(ServiceNodes::withdraw_unbonded(RuntimeOrigin::signed(1)));
+		assert_eq!(held(1), 0);
+		assert_eq!(Balances::free_balance(1), ENDOWMENT);
 	});
 }
 
 #[test]
-fn force_remove_ignores_the_floor_and_works_while_unbonding() {
-	ExtBuilder::default().min_validators(4).build_and_execute(|| {
+fn force_remove_slashes_and_burns() {
+	ExtBuilder::default().build_and_execute(|| {
+		let issuance = Balances::total_issuance();
+		assert_ok!(ServiceNodes::force_remove(RuntimeOrigin::root(), 2, MIN_BOND / 4));
+		assert!(has_event(Event::Slashed { who: 2, amount: MIN_BOND / 4, bond: MIN_BOND * 3 / 4 }));
+		System::assert_last_event(
+			Event::ForceRemoved { who: 2, slashed: MIN_BOND / 4, unlock_at: None }.into(),
+		);
+		assert_eq!(node(2).bond, MIN_BOND * 3 / 4);
+		assert_eq!(held(2), MIN_BOND * 3 / 4);
+		assert_eq!(Balances::total_issuance(), issuance - MIN_BOND / 4);
+		// What is left is released after the unbonding period, nothing more.
+		start_session(4);
+		assert_ok!(ServiceNodes::withdraw_unbonded(RuntimeOrigin::signed(2)));
+		assert_eq!(Balances::free_balance(2), ENDOWMENT - MIN_BOND / 4);
+	});
+}
+
+#[test]
+fn force_remove_of_an_unbonding_node_only_slashes() {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(ServiceNodes::unbond(RuntimeOrigin::signed(2)));
-		assert_ok!(ServiceNodes::force_remove(RuntimeOrigin::root(), 2));
-		assert_ok!(ServiceNodes::force_remove(RuntimeOrigin::root(), 3));
+		start_session(1);
+		let before = status(2);
+		assert_eq!(before, NodeStatus::Unbonding { requested_at: 0, unlock_at: Some(4) });
+		// More than the bond: only the bond is taken.
+		assert_ok!(ServiceNodes::force_remove(RuntimeOrigin::root(), 2, MIN_BOND * 5));
+		System::assert_last_event(
+			Event::ForceRemoved { who: 2, slashed: MIN_BOND, unlock_at: Some(4) }.into(),
+		);
+		assert_eq!(status(2), before);
+		assert_eq!(held(2), 0);
+	});
+}
+
+#[test]
+fn force_remove_respects_the_floor() {
+	ExtBuilder::default().min_validators(4).build_and_execute(|| {
+		assert_ok!(ServiceNodes::force_remove(RuntimeOrigin::root(), 3, 0));
 		start_session(2);
-		assert_eq!(validators(), vec![1, 4]);
+		// GRANDPA needs more than two thirds online: the removed node validates until a
+		// replacement registers, and its bond stays held meanwhile.
+		assert_eq!(validators(), vec![1, 2, 3, 4]);
+		assert_eq!(held(3), MIN_BOND);
+		assert_ok!(register(5));
+		start_session(4);
+		assert_eq!(validators(), vec![1, 2, 4, 5]);
 	});
 }
 
@@ -51,7 +92,7 @@ fn force_remove_ignores_the_floor_and_works_while_unbonding() {
 fn force_remove_needs_root() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_noop!(
-			ServiceNodes::force_remove(RuntimeOrigin::signed(1), 1),
+			ServiceNodes::force_remove(RuntimeOrigin::signed(1), 1, 0),
 			DispatchError::BadOrigin
 		);
 	});
@@ -61,7 +102,7 @@ fn force_remove_needs_root() {
 fn force_remove_fails_with_not_registered() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_noop!(
-			ServiceNodes::force_remove(RuntimeOrigin::root(), 5),
+			ServiceNodes::force_remove(RuntimeOrigin::root(), 5, 0),
 			Error::<Test>::NotRegistered
 		);
 	});

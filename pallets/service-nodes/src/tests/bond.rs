@@ -1,7 +1,7 @@
 //! `bond_extra`.
 
 use super::*;
-use crate::Error;
+use crate::{DeactivationReason, Error};
 use frame_support::{assert_noop, assert_ok};
 use sp_runtime::DispatchError;
 
@@ -72,5 +72,47 @@ fn bond_extra_fails_with_insufficient_balance() {
 			ServiceNodes::bond_extra(RuntimeOrigin::signed(1), free),
 			Error::<Test>::InsufficientBalance
 		);
+	});
+}
+
+#[test]
+fn slash_keeps_the_record_and_the_hold_equal_and_burns() {
+	ExtBuilder::default().build_and_execute(|| {
+		let issuance = Balances::total_issuance();
+		assert_eq!(ServiceNodes::slash(&1, 300), 300);
+		System::assert_last_event(
+			Event::Slashed { who: 1, amount: 300, bond: MIN_BOND - 300 }.into(),
+		);
+		assert_eq!(node(1).bond, MIN_BOND - 300);
+		assert_eq!(held(1), MIN_BOND - 300);
+		assert_eq!(Balances::free_balance(1), ENDOWMENT - MIN_BOND);
+		assert_eq!(Balances::total_issuance(), issuance - 300);
+		// Never more than the bond, and nothing from an account without a node.
+		assert_eq!(ServiceNodes::slash(&1, 10 * MIN_BOND), MIN_BOND - 300);
+		assert_eq!(held(1), 0);
+		assert_eq!(ServiceNodes::slash(&7, 100), 0);
+		assert_eq!(Balances::total_issuance(), issuance - MIN_BOND);
+	});
+}
+
+#[test]
+fn a_node_slashed_below_min_bond_leaves_until_it_tops_up() {
+	ExtBuilder::default().build_and_execute(|| {
+		ServiceNodes::slash(&4, 1);
+		// The set planned at the next rotation leaves it out ...
+		start_session(1);
+		assert!(has_event(Event::NodeDeactivated {
+			who: 4,
+			from: 2,
+			reason: DeactivationReason::BelowMinBond,
+			unlock_at: None,
+		}));
+		start_session(2);
+		assert_eq!(validators(), vec![1, 2, 3]);
+		// ... it stays bonded (and slashable), and a top-up brings it back.
+		assert_eq!(status(4), NodeStatus::Bonded);
+		assert_ok!(ServiceNodes::bond_extra(RuntimeOrigin::signed(4), 1));
+		start_session(4);
+		assert_eq!(validators(), vec![1, 2, 3, 4]);
 	});
 }

@@ -216,7 +216,7 @@ fn no_eligible_node_keeps_the_current_set() {
 		.min_validators(1)
 		.build_and_execute(|| {
 			for who in [1, 2] {
-				assert_ok!(ServiceNodes::force_remove(RuntimeOrigin::root(), who));
+				assert_ok!(Session::purge_keys(RuntimeOrigin::signed(who)));
 			}
 			assert_eq!(<ServiceNodes as SessionManager<AccountId>>::new_session(2), None);
 			assert!(has_event(Event::NoEligibleNodes { session: 2 }));

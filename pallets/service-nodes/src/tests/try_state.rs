@@ -44,12 +44,13 @@ fn a_held_amount_above_the_bond_is_caught() {
 }
 
 #[test]
-fn an_active_node_below_min_bond_is_caught() {
+fn an_active_set_that_is_not_the_validator_set_is_caught() {
 	ExtBuilder::default().build().execute_with(|| {
-		// Consistent hold, but below the minimum.
-		assert_ok!(<Balances as MutateHold<_>>::release(&reason(), &1, 1, Precision::Exact));
-		Nodes::<Test>::mutate(1, |n| n.as_mut().expect("genesis node").bond = MIN_BOND - 1);
-		assert_broken("an active or bonded node is below MinBond");
+		// What the old `force_remove` did: out of the registry's set, still validating.
+		ActiveNodes::<Test>::put(BoundedVec::truncate_from(vec![2, 3, 4]));
+		Nodes::<Test>::mutate(1, |n| n.as_mut().expect("genesis node").since = None);
+		QueuedNodes::<Test>::put(BoundedVec::truncate_from(vec![2, 3, 4]));
+		assert_broken("the active nodes are not pallet-session's validators");
 	});
 }
 
