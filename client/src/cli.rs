@@ -331,14 +331,14 @@ pub struct WalletHistoryArgs {
 const OPERATOR_REGISTER_EXAMPLES: &str = "\
 Examples:
   ichat --account operator operator register --bond 1000000 \\
-      --relay-peer-id 12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp \\
-      --relay-addr /dns4/relay.example.org/tcp/30433 \\
+      --relay-addr /dns4/relay.example.org/tcp/40333 \\
       --node-rpc ws://127.0.0.1:9944
 
 Steps: (1) your node (--node-rpc, default --rpc) makes new session keys for your account
-with author_rotateKeysWithOwner (an unsafe RPC: use your own node, reachable on localhost);
-(2) the registration bonds at least 1,000,000 ICHAT, names your relay's peer id and
-addresses, and sets the keys. Your node validates from the session after next.";
+with author_rotateKeysWithOwner, and its relay signs its consent to be registered by your
+account with ichat_relayOwnershipProof (both unsafe RPCs: use your own node, reachable on
+localhost); (2) the registration bonds at least 1,000,000 ICHAT, names your relay's peer id,
+its proof and addresses, and sets the keys. Your node validates from the session after next.";
 
 /// `ichat operator …`
 #[derive(Debug, Subcommand)]
@@ -367,13 +367,15 @@ pub struct OperatorRegisterArgs {
 	/// Bond in ICHAT (at least 1,000,000).
 	#[arg(long, value_name = "AMOUNT")]
 	pub bond: String,
-	/// The relay's libp2p peer id (`12D3KooW…`, printed by `ichat-node` at start).
+	/// The relay's libp2p peer id (`12D3KooW…`, printed by `ichat-node` at start) [default:
+	/// the relay of the node at --node-rpc]. When given, it must be that relay's.
 	#[arg(long, value_name = "PEER_ID")]
-	pub relay_peer_id: String,
-	/// An address the relay listens on, e.g. `/ip4/203.0.113.7/tcp/30433`; repeat for several.
+	pub relay_peer_id: Option<String>,
+	/// An address the relay listens on, e.g. `/ip4/203.0.113.7/tcp/40333`; repeat for several.
 	#[arg(long = "relay-addr", value_name = "MULTIADDR", required = true)]
 	pub relay_addrs: Vec<String>,
-	/// RPC endpoint of your own node, which generates the session keys [default: --rpc].
+	/// RPC endpoint of your own node, which generates the session keys and signs the relay
+	/// proof [default: --rpc].
 	#[arg(long, value_name = "URL")]
 	pub node_rpc: Option<String>,
 }

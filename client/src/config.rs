@@ -9,7 +9,7 @@
 //! # The account commands use when --account is not given.
 //! account = "alice"
 //! # Relay nodes to contact first (multiaddrs ending in /p2p/<peer id>).
-//! bootstrap = ["/ip4/127.0.0.1/tcp/30433/p2p/12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp"]
+//! bootstrap = ["/ip4/127.0.0.1/tcp/40333/p2p/12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp"]
 //! ```
 //!
 //! Unknown keys are rejected (a typo should not be silently ignored).
@@ -206,7 +206,7 @@ pub fn template(rpc: &str) -> String {
 		 # account = \"alice\"\n\
 		 \n\
 		 # Relay nodes to contact first (multiaddrs ending in /p2p/<peer id>).\n\
-		 # bootstrap = [\"/ip4/203.0.113.7/tcp/30433/p2p/12D3KooW...\"]\n"
+		 # bootstrap = [\"/ip4/203.0.113.7/tcp/40333/p2p/12D3KooW...\"]\n"
 	)
 }
 

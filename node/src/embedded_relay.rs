@@ -179,13 +179,14 @@ where
 }
 
 /// Starts the relay on the node's task manager, fed by the registry at every finalized block.
+/// Returns the relay identity (the RPC signs relay ownership proofs with it).
 pub(crate) fn spawn<C>(
 	options: RelayOptions,
 	data_path: PathBuf,
 	client: Arc<C>,
 	task_manager: &TaskManager,
 	prometheus: Option<substrate_prometheus_endpoint::Registry>,
-) -> Result<(), ServiceError>
+) -> Result<libp2p::identity::Keypair, ServiceError>
 where
 	C: ProvideRuntimeApi<Block>
 		+ BlockchainEvents<Block>
@@ -197,6 +198,7 @@ where
 {
 	let dir = data_path.join("relay");
 	let keypair = identity(&options, &dir)?;
+	let identity = keypair.clone();
 	let p = &options.params;
 	let index = options.keyring.and_then(dev_index);
 	let port = p.relay_port.unwrap_or_else(|| index.map_or(DEFAULT_RELAY_PORT, dev_relay_port));
@@ -230,7 +232,7 @@ where
 	}
 	log::info!(
 		target: "relay",
-		"💬 relay identity {peer_id}; register it with `ichat operator register --relay-peer-id {peer_id} --relay-addr /ip4/<public ip>/tcp/{port}`"
+		"💬 relay identity {peer_id}; register it with `ichat operator register --relay-addr /ip4/<public ip>/tcp/{port}`"
 	);
 
 	let initial = snapshot(&*client, client.info().finalized_hash).unwrap_or_default();
@@ -261,5 +263,5 @@ where
 			Err(e) => log::error!(target: "relay", "the relay could not start: {e}"),
 		}
 	});
-	Ok(())
+	Ok(identity)
 }

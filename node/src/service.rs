@@ -222,22 +222,29 @@ pub(crate) fn new_full<
 	let name = config.network.node_name.clone();
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
-	if let Some(relay) = relay {
-		crate::embedded_relay::spawn(
+	let relay_key = match relay {
+		Some(relay) => Some(crate::embedded_relay::spawn(
 			relay,
 			config.data_path.clone(),
 			client.clone(),
 			&task_manager,
 			prometheus_registry.clone(),
-		)?;
-	}
+		)?),
+		None => None,
+	};
 
 	let rpc_extensions_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
+		let genesis_hash = sc_client_api::HeaderBackend::info(&*client).genesis_hash.0;
 
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			let deps = crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				relay_key: relay_key.clone(),
+				genesis_hash,
+			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
 	};

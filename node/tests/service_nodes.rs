@@ -1,8 +1,11 @@
 //! End to end on the real short-hour local network (`local-fast`: 10-block hours):
 //!
-//! - a 7th account runs a node, gets session keys with `author_rotateKeysWithOwner`, registers
-//!   through subxt with a 1,000,000 ICHAT bond, and is a validator (and authors blocks) after
-//!   the next session;
+//! - a 7th account runs a node with its relay, gets session keys with
+//!   `author_rotateKeysWithOwner` and its relay's consent with `ichat_relayOwnershipProof`,
+//!   registers through subxt with a 1,000,000 ICHAT bond, and is a validator (and authors
+//!   blocks) after the next session;
+//! - another account cannot register that relay with the proof made for the 7th
+//!   (`InvalidRelayProof`);
 //! - it unbonds and leaves the validator set;
 //! - a registration bonding 999,999 ICHAT fails with `BondTooSmall`;
 //! - polkadot.js reads the registry, the runtime API and the events with no custom types.
@@ -34,6 +37,7 @@ const HOUR: Duration = Duration::from_secs(60);
 struct SessionKeys {
 	aura: [u8; 32],
 	grandpa: [u8; 32],
+	service: [u8; 32],
 }
 
 /// The reply of `author_rotateKeysWithOwner`.
@@ -41,6 +45,28 @@ struct SessionKeys {
 struct GeneratedKeys {
 	keys: String,
 	proof: Option<String>,
+}
+
+/// The reply of `ichat_relayOwnershipProof`.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RelayOwnership {
+	peer_id: String,
+	peer_id_hex: String,
+	proof: String,
+}
+
+impl RelayOwnership {
+	fn peer_id(&self) -> Result<Vec<u8>> {
+		hex::decode(self.peer_id_hex.trim_start_matches("0x")).context("peer id hex")
+	}
+
+	fn proof(&self) -> Result<[u8; 64]> {
+		hex::decode(self.proof.trim_start_matches("0x"))
+			.context("relay proof hex")?
+			.try_into()
+			.map_err(|_| anyhow::anyhow!("the relay proof is not 64 bytes"))
+	}
 }
 
 fn account(k: &Keypair) -> [u8; 32] {
@@ -92,25 +118,39 @@ fn has_event(events: &ExtrinsicEvents<SubstrateConfig>, pallet: &str, name: &str
 		.any(|e| e.pallet_name() == pallet && e.event_name() == name)
 }
 
-fn register_call(bond: u128, peer_id: Vec<u8>, keys: &GeneratedKeys) -> Result<impl Payload> {
+fn register_call(
+	bond: u128,
+	peer_id: Vec<u8>,
+	relay_proof: [u8; 64],
+	keys: &GeneratedKeys,
+) -> Result<impl Payload> {
 	let raw = hex::decode(keys.keys.trim_start_matches("0x")).context("session keys hex")?;
 	ensure!(
-		raw.len() == 64,
-		"session keys are Aura (32 bytes) + GRANDPA (32 bytes), got {}",
+		raw.len() == 96,
+		"session keys are Aura, GRANDPA and the service key (32 bytes each), got {}",
 		raw.len()
 	);
 	let proof = keys.proof.as_deref().context("the node returned no ownership proof")?;
 	let proof = hex::decode(proof.trim_start_matches("0x")).context("proof hex")?;
-	let mut aura = [0u8; 32];
-	let mut grandpa = [0u8; 32];
-	aura.copy_from_slice(&raw[..32]);
-	grandpa.copy_from_slice(&raw[32..]);
+	let key = |i: usize| -> [u8; 32] {
+		let mut k = [0u8; 32];
+		k.copy_from_slice(&raw[32 * i..32 * (i + 1)]);
+		k
+	};
+	let keys = SessionKeys { aura: key(0), grandpa: key(1), service: key(2) };
 	let multiaddrs: Vec<Vec<u8>> = vec![b"/ip4/127.0.0.1/tcp/40340".to_vec()];
 	Ok(dynamic::transaction(
 		"ServiceNodes",
 		"register",
-		(bond, peer_id, multiaddrs, SessionKeys { aura, grandpa }, proof),
+		(bond, peer_id, relay_proof, multiaddrs, keys, proof),
 	))
+}
+
+async fn relay_ownership(url: &str, owner: [u8; 32]) -> Result<RelayOwnership> {
+	let rpc = RpcClient::from_insecure_url(url).await?;
+	rpc.request("ichat_relayOwnershipProof", rpc_params![format!("0x{}", hex::encode(owner))])
+		.await
+		.context("ichat_relayOwnershipProof")
 }
 
 async fn rotate_keys_with_owner(url: &str, owner: [u8; 32]) -> Result<GeneratedKeys> {
@@ -131,7 +171,9 @@ async fn a_seventh_service_node_registers_validates_and_leaves() -> Result<()> {
 	);
 	let bin = Path::new(env!("CARGO_BIN_EXE_ichat-node"));
 	let mut net = Testnet::local(bin, "local-fast", 6)?;
-	let (grace_node, grace_peer_id) = net.add_node(bin, "grace", &["--validator", "--no-relay"])?;
+	let relay_port = ichat_testnet::free_port()?.to_string();
+	let (grace_node, _) =
+		net.add_node(bin, "grace", &["--validator", "--relay-port", &relay_port])?;
 	let client = net.nodes[0].client(Duration::from_secs(120)).await?;
 	net.nodes[grace_node].client(Duration::from_secs(120)).await?;
 
@@ -154,7 +196,7 @@ async fn a_seventh_service_node_registers_validates_and_leaves() -> Result<()> {
 	// 999,999 ICHAT is one short of the minimum bond.
 	let mallory_keys = rotate_keys_with_owner(&net.nodes[0].ws_url(), account(&mallory)).await?;
 	let fake_peer = pallet_service_nodes::peer_id::from_ed25519_public(&rand_secret()).to_vec();
-	let short = register_call(999_999 * ICHAT, fake_peer, &mallory_keys)?;
+	let short = register_call(999_999 * ICHAT, fake_peer, [0; 64], &mallory_keys)?;
 	match submit(&client, &short, &mallory).await {
 		Ok(_) => bail!("a 999,999 ICHAT registration succeeded"),
 		Err(e) => {
@@ -163,13 +205,26 @@ async fn a_seventh_service_node_registers_validates_and_leaves() -> Result<()> {
 		},
 	}
 
+	// Grace's relay consents to be registered by Grace; Mallory cannot use that consent.
+	let relay = relay_ownership(&net.nodes[grace_node].ws_url(), account(&grace)).await?;
+	let peer_id = relay.peer_id()?;
+	ensure!(
+		bs58::decode(&relay.peer_id).into_vec().ok().as_ref() == Some(&peer_id),
+		"the textual and binary peer ids agree"
+	);
+	let squat = register_call(1_000_000 * ICHAT, peer_id.clone(), relay.proof()?, &mallory_keys)?;
+	match submit(&client, &squat, &mallory).await {
+		Ok(_) => bail!("Mallory registered Grace's relay with Grace's proof"),
+		Err(e) => {
+			let msg = format!("{e:?}");
+			ensure!(msg.contains("InvalidRelayProof"), "expected InvalidRelayProof, got: {msg}");
+		},
+	}
+
 	// Grace registers her node with keys her own node generated.
 	let keys = rotate_keys_with_owner(&net.nodes[grace_node].ws_url(), account(&grace)).await?;
-	let peer_id = bs58::decode(&grace_peer_id).into_vec().context("peer id base58")?;
-	let (events, register_block) =
-		submit(&client, &register_call(1_000_000 * ICHAT, peer_id.clone(), &keys)?, &grace)
-			.await
-			.context("register")?;
+	let call = register_call(1_000_000 * ICHAT, peer_id.clone(), relay.proof()?, &keys)?;
+	let (events, register_block) = submit(&client, &call, &grace).await.context("register")?;
 	ensure!(has_event(&events, "ServiceNodes", "Registered"), "Registered event");
 	ensure!(has_event(&events, "Balances", "Held"), "the bond is held");
 

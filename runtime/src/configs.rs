@@ -185,4 +185,15 @@ impl pallet_service_nodes::BenchmarkHelper<AccountId, SessionKeys> for ServiceNo
 		let generated = SessionKeys::generate(&owner.encode(), None);
 		(generated.keys, generated.proof.encode())
 	}
+
+	fn relay_key_and_signature(payload: &[u8]) -> ([u8; 32], pallet_service_nodes::RelayProof) {
+		use sp_runtime::app_crypto::RuntimePublic;
+		// A key type of the benchmarks' own, so no real key is ever touched.
+		const BENCH_RELAY: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"ibrl");
+		let public = sp_core::ed25519::Public::generate_pair(BENCH_RELAY, None);
+		let signature = public
+			.sign(BENCH_RELAY, &payload)
+			.expect("the benchmark keystore signs with the key it just generated");
+		(public.0, signature.0)
+	}
 }

@@ -17,7 +17,7 @@ use crate::{
 use alloc::format;
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
-use pallet_service_nodes::{peer_id, GenesisNode};
+use pallet_service_nodes::{peer_id, GenesisNode, ServiceId};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
@@ -84,6 +84,8 @@ fn dev_validator(i: usize) -> GenesisValidator {
 		keys: SessionKeys {
 			aura: AuraId::from(sr.public()),
 			grandpa: GrandpaId::from(ed.public()),
+			// `--alice` derives every sr25519 session key from the same seed, Aura's included.
+			service: ServiceId::from(sr.public()),
 		},
 		node: GenesisNode {
 			account,

@@ -73,10 +73,13 @@ pub mod opaque {
 }
 
 impl_opaque_keys! {
-	/// The session keys of a validator: Aura for block production, GRANDPA for finality.
+	/// The session keys of a service node: Aura for block production, GRANDPA for finality,
+	/// and the service key for what it states off-chain as a service node (its service-quality
+	/// reports; see `pallet_service_nodes::service_key`).
 	pub struct SessionKeys {
 		pub aura: Aura,
 		pub grandpa: Grandpa,
+		pub service: ServiceNodes,
 	}
 }
 

@@ -67,6 +67,33 @@ pub struct ServiceNode {
 struct SessionKeys {
 	aura: [u8; 32],
 	grandpa: [u8; 32],
+	service: [u8; 32],
+}
+
+impl SessionKeys {
+	/// Split the concatenated keys `author_rotateKeysWithOwner` returns.
+	fn from_raw(raw: &[u8]) -> Result<SessionKeys> {
+		let key = |i: usize| -> [u8; 32] {
+			let mut k = [0u8; 32];
+			k.copy_from_slice(&raw[32 * i..32 * (i + 1)]);
+			k
+		};
+		if raw.len() != 96 {
+			bail!(
+				"the node returned {} bytes of session keys, expected 96 (Aura + GRANDPA + service key): is it an up-to-date ichat-node?",
+				raw.len()
+			);
+		}
+		Ok(SessionKeys { aura: key(0), grandpa: key(1), service: key(2) })
+	}
+}
+
+/// The reply of `ichat_relayOwnershipProof`.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RelayOwnership {
+	peer_id: String,
+	proof: String,
 }
 
 /// The reply of `author_rotateKeysWithOwner`.
@@ -130,7 +157,7 @@ fn check_addrs(addrs: &[String], peer: &[u8]) -> Result<()> {
 	let own = peer_id::to_text(peer);
 	for (i, a) in addrs.iter().enumerate() {
 		if !a.starts_with('/') || a.contains(char::is_whitespace) {
-			bail!("--relay-addr {a:?} is not a multiaddr (like /ip4/203.0.113.7/tcp/30433)");
+			bail!("--relay-addr {a:?} is not a multiaddr (like /ip4/203.0.113.7/tcp/40333)");
 		}
 		if let Some((_, id)) = a.rsplit_once("/p2p/") {
 			if id != own {
@@ -193,8 +220,15 @@ impl Render for RegisterReport {
 
 async fn register(args: OperatorRegisterArgs, ctx: &Context) -> Result<()> {
 	let bond = amount::parse(&args.bond).context("--bond")?;
-	let peer = peer_id::parse(&args.relay_peer_id).context("--relay-peer-id")?;
-	check_addrs(&args.relay_addrs, &peer)?;
+	let given_peer = args
+		.relay_peer_id
+		.as_deref()
+		.map(peer_id::parse)
+		.transpose()
+		.context("--relay-peer-id")?;
+	if let Some(peer) = &given_peer {
+		check_addrs(&args.relay_addrs, peer)?;
+	}
 	let node_rpc = args.node_rpc.clone().unwrap_or_else(|| ctx.settings.rpc.clone());
 	crate::config::check_rpc_url(&node_rpc).context("--node-rpc")?;
 	let (_name, account) = ctx.unlock()?;
@@ -223,29 +257,51 @@ async fn register(args: OperatorRegisterArgs, ctx: &Context) -> Result<()> {
 		);
 	}
 
+	// The relay's consent, from the operator's own node, checked before anything is paid.
+	let genesis = genesis_hash(&chain).await?;
+	let spinner = ctx.out.spinner(&format!("asking the relay on {node_rpc} for its proof…"));
+	let relay = relay_ownership(&node_rpc, &account.id()).await;
+	spinner.finish();
+	let relay = relay?;
+	let peer = peer_id::parse(&relay.peer_id).context("the node's relay peer id")?;
+	if let Some(given) = &given_peer {
+		if *given != peer {
+			bail!(
+				"the node at {node_rpc} runs relay {}, not --relay-peer-id {}: register the relay of the node you ask (or leave --relay-peer-id out)",
+				relay.peer_id,
+				args.relay_peer_id.as_deref().unwrap_or_default()
+			);
+		}
+	}
+	check_addrs(&args.relay_addrs, &peer)?;
+	let relay_proof: [u8; 64] = decode_hex("relay proof", &relay.proof)?
+		.try_into()
+		.map_err(|_| anyhow!("the node's relay proof is not 64 bytes: is it an iChat node?"))?;
+	if !pallet_service_nodes::relay_proof::verify(&peer, &genesis, &account.id().0, &relay_proof) {
+		bail!(
+			"the relay proof from {node_rpc} does not verify for {} on the chain at {}: is --node-rpc a node of the same chain?",
+			chain::ss58(&account.id()),
+			chain.url
+		);
+	}
+
 	// Session keys from the operator's own node, bound to the operator account.
 	let spinner = ctx.out.spinner(&format!("generating session keys on {node_rpc}…"));
 	let keys = rotate_keys(&node_rpc, &account.id()).await;
 	spinner.finish();
 	let keys = keys?;
 	let raw = decode_hex("session keys", &keys.keys)?;
-	if raw.len() != 64 {
-		bail!("the node returned {} bytes of session keys, expected 64 (Aura + GRANDPA): is it an iChat node?", raw.len());
-	}
+	let session_keys = SessionKeys::from_raw(&raw)?;
 	let proof = keys
 		.proof
 		.as_deref()
 		.context("the node returned no ownership proof: is it an up-to-date ichat-node?")?;
 	let proof = decode_hex("ownership proof", proof)?;
-	let mut aura = [0u8; 32];
-	let mut grandpa = [0u8; 32];
-	aura.copy_from_slice(&raw[..32]);
-	grandpa.copy_from_slice(&raw[32..]);
 	let multiaddrs: Vec<Vec<u8>> = args.relay_addrs.iter().map(|a| a.as_bytes().to_vec()).collect();
 	let call = dynamic::transaction(
 		"ServiceNodes",
 		"register",
-		(bond, peer.clone(), multiaddrs, SessionKeys { aura, grandpa }, proof),
+		(bond, peer.clone(), relay_proof, multiaddrs, session_keys, proof),
 	);
 	let prepared = chain.prepare(&call, &account).await?;
 	if mine.spendable(ed) < bond.saturating_add(prepared.fee) {
@@ -260,7 +316,7 @@ async fn register(args: OperatorRegisterArgs, ctx: &Context) -> Result<()> {
 	let question = format!(
 		"Bond {} (held until you unbond and withdraw) and register relay {} (fee about {})?",
 		amount::human(bond),
-		args.relay_peer_id,
+		relay.peer_id,
 		amount::human(prepared.fee)
 	);
 	if !prompt::confirm(&question, "bond and register", ctx.settings.yes)? {
@@ -272,7 +328,7 @@ async fn register(args: OperatorRegisterArgs, ctx: &Context) -> Result<()> {
 	let done = done?;
 	ctx.out.print(&RegisterReport {
 		account: chain::ss58(&account.id()),
-		peer_id: args.relay_peer_id,
+		peer_id: relay.peer_id,
 		multiaddrs: args.relay_addrs,
 		bond: amount::plain(bond),
 		bond_planck: bond.to_string(),
@@ -281,6 +337,29 @@ async fn register(args: OperatorRegisterArgs, ctx: &Context) -> Result<()> {
 		block_number: done.block_number,
 		fee: done.fee.map(amount::plain),
 	})
+}
+
+/// The chain's genesis hash, which relay proofs name.
+async fn genesis_hash(chain: &Chain) -> Result<[u8; 32]> {
+	let hash: String =
+		chain.rpc.request("chain_getBlockHash", rpc_params![0u32]).await.map_err(|e| {
+			anyhow!("cannot read the genesis hash from {}: {}", chain.url, chain::one_line(&e))
+		})?;
+	decode_hex("genesis hash", &hash)?
+		.try_into()
+		.map_err(|_| anyhow!("the chain at {} has a genesis hash that is not 32 bytes", chain.url))
+}
+
+async fn relay_ownership(url: &str, owner: &AccountId) -> Result<RelayOwnership> {
+	let rpc = chain::rpc_connect(url).await?;
+	rpc.request("ichat_relayOwnershipProof", rpc_params![format!("0x{}", hex::encode(owner.0))])
+		.await
+		.map_err(|e| {
+			anyhow!(
+				"the node at {url} refused ichat_relayOwnershipProof ({}): use the RPC of the node that runs your relay with --node-rpc; it must allow unsafe RPC methods (it does on 127.0.0.1 by default)",
+				chain::one_line(&e)
+			)
+		})
 }
 
 async fn rotate_keys(url: &str, owner: &AccountId) -> Result<GeneratedKeys> {
@@ -576,5 +655,17 @@ mod tests {
 		assert!(check_addrs(&["1.2.3.4:30333".into()], &peer).is_err());
 		assert!(check_addrs(&["/ip4/1.2.3.4/tcp/1".into(), "/ip4/1.2.3.4/tcp/1".into()], &peer)
 			.is_err());
+	}
+
+	#[test]
+	fn session_keys_are_aura_grandpa_service() {
+		let raw: Vec<u8> = (0..96u8).collect();
+		let keys = SessionKeys::from_raw(&raw).expect("96 bytes");
+		assert_eq!(keys.aura[0], 0);
+		assert_eq!(keys.grandpa[0], 32);
+		assert_eq!(keys.service[31], 95);
+		// The layout of older nodes (Aura + GRANDPA) is refused with a reason.
+		let e = SessionKeys::from_raw(&raw[..64]).err().expect("64 bytes refused");
+		assert!(e.to_string().contains("expected 96"), "{e}");
 	}
 }

@@ -12,11 +12,12 @@
 use super::*;
 use crate::Pallet as ServiceNodes;
 use alloc::{format, string::String};
+use codec::Encode;
 use frame_benchmarking::v2::*;
 use frame_support::traits::fungible::{Inspect, Mutate};
 use frame_system::RawOrigin;
 use pallet_session::SessionManager;
-use sp_runtime::traits::{BlakeTwo256, Hash, StaticLookup, Zero};
+use sp_runtime::traits::{StaticLookup, Zero};
 
 const SEED: u32 = 0;
 
@@ -34,10 +35,11 @@ fn funded_account<T: Config>(
 	Ok(who)
 }
 
-/// A distinct, valid ed25519 peer id for `who`.
-fn peer_id_of<T: Config>(who: &T::AccountId) -> PeerId {
-	let key = BlakeTwo256::hash_of(who).0;
-	PeerId::truncate_from(peer_id::from_ed25519_public(&key).to_vec())
+/// A fresh relay key's peer id and its proof that `who` may register it.
+fn relay_of<T: Config>(who: &T::AccountId) -> (PeerId, RelayProof) {
+	let payload = relay_proof::payload(&ServiceNodes::<T>::genesis_hash(), &who.encode());
+	let (key, proof) = <T as Config>::BenchmarkHelper::relay_key_and_signature(&payload);
+	(PeerId::truncate_from(peer_id::from_ed25519_public(&key).to_vec()), proof)
 }
 
 /// A DNS name of `len` characters or one less: labels of 63 letters separated by dots.
@@ -75,13 +77,14 @@ fn multiaddrs<T: Config>(peer: &PeerId, m: u32, first_port: u32) -> Multiaddrs<T
 /// Register a node for a funded account `("node", index)`.
 fn register_node<T: Config>(index: u32) -> Result<T::AccountId, BenchmarkError> {
 	let who = funded_account::<T>("node", index)?;
-	let peer = peer_id_of::<T>(&who);
+	let (peer, relay_proof) = relay_of::<T>(&who);
 	let addrs = multiaddrs::<T>(&peer, 1, 1_000);
 	let (keys, proof) = <T as Config>::BenchmarkHelper::session_keys_and_proof(&who);
 	ServiceNodes::<T>::register(
 		RawOrigin::Signed(who.clone()).into(),
 		T::MinBond::get(),
 		peer,
+		relay_proof,
 		addrs,
 		keys,
 		proof,
@@ -106,13 +109,13 @@ mod benchmarks {
 	#[benchmark]
 	fn register(m: Linear<1, { T::MaxMultiaddrs::get() }>) -> Result<(), BenchmarkError> {
 		let caller = funded_account::<T>("node", 0)?;
-		let peer = peer_id_of::<T>(&caller);
+		let (peer, relay_proof) = relay_of::<T>(&caller);
 		let addrs = multiaddrs::<T>(&peer, m, 1_000);
 		let (keys, proof) = <T as Config>::BenchmarkHelper::session_keys_and_proof(&caller);
 		let bond = T::MinBond::get();
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller.clone()), bond, peer, addrs, keys, proof);
+		_(RawOrigin::Signed(caller.clone()), bond, peer, relay_proof, addrs, keys, proof);
 
 		let node = Nodes::<T>::get(&caller).ok_or("node not registered")?;
 		assert_eq!(node.bond, bond);
@@ -135,7 +138,7 @@ mod benchmarks {
 	#[benchmark]
 	fn update_endpoint(m: Linear<1, { T::MaxMultiaddrs::get() }>) -> Result<(), BenchmarkError> {
 		let caller = register_node::<T>(0)?;
-		let peer = peer_id_of::<T>(&caller);
+		let peer = Nodes::<T>::get(&caller).ok_or("registered")?.peer_id;
 		let addrs = multiaddrs::<T>(&peer, m, 2_000);
 
 		#[extrinsic_call]

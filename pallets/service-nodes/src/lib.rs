@@ -14,8 +14,9 @@
 //!
 //! An operator registers a node with [`Pallet::register`]: it bonds at least
 //! [`Config::MinBond`] (held from its free balance under [`HoldReason::ServiceNodeBond`]), names
-//! its relay's peer id and multiaddrs, and sets the node's session keys (Aura, GRANDPA) through
-//! pallet-session with the ownership proof `author_rotateKeysWithOwner` returns. From the next
+//! its relay's peer id (with the relay key's consent, [`relay_proof`]) and multiaddrs, and sets
+//! the node's session keys (Aura, GRANDPA, and the [`service_key`]) through pallet-session with
+//! the ownership proof `author_rotateKeysWithOwner` returns. From the next
 //! session rotation on the node is planned into the validator set, and it validates from the
 //! session after that (pallet-session queues every set one session ahead).
 //!
@@ -44,11 +45,13 @@
 //! From polkadot.js (no custom types needed; `docs/operator-guide.md` has the whole procedure):
 //!
 //! ```text
-//! // On the operator's own node (an unsafe RPC): keys and their proof for the operator account.
-//! const { keys, proof } = await provider.send('author_rotateKeysWithOwner',
-//!   [u8aToHex(decodeAddress(operator.address))]);
+//! // On the operator's own node (unsafe RPCs): keys and their proof for the operator account,
+//! // and the relay key's consent to be registered by it.
+//! const owner = u8aToHex(decodeAddress(operator.address));
+//! const { keys, proof } = await provider.send('author_rotateKeysWithOwner', [owner]);
+//! const relay = await provider.send('ichat_relayOwnershipProof', [owner]);
 //! await api.tx.serviceNodes
-//!   .register(bond, base58Decode(peerIdText), ['/ip4/203.0.113.7/tcp/30433'], keys, proof)
+//!   .register(bond, relay.peerIdHex, relay.proof, ['/ip4/203.0.113.7/tcp/40333'], keys, proof)
 //!   .signAndSend(operator);
 //! const active = await api.call.serviceNodesApi.activeNodes();
 //! ```
@@ -146,11 +149,15 @@ mod tests;
 
 pub mod multiaddr;
 pub mod peer_id;
+pub mod relay_proof;
 pub mod runtime_api;
+pub mod service_key;
 pub mod types;
 pub mod weights;
 
 pub use pallet::*;
+pub use relay_proof::RelayProof;
+pub use service_key::ServiceId;
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -165,6 +172,7 @@ use frame_support::{
 	},
 	BoundedVec,
 };
+use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
 	traits::{Convert, Saturating, Zero},
 	DispatchError,
@@ -511,6 +519,11 @@ pub mod pallet {
 		NotRegistered,
 		/// Another registered node uses this peer id. Every relay needs its own node key.
 		PeerIdTaken,
+		/// The relay proof is not the relay key's signature over this chain's genesis hash and
+		/// the caller's account. Ask the relay's own node for it with
+		/// `ichat_relayOwnershipProof(<your account>)` (`ichat operator register` does), and
+		/// register from the account you passed.
+		InvalidRelayProof,
 		/// The peer id is not an ed25519 identity-multihash peer id (38 bytes starting with
 		/// `0x0024080112 20`). Pass the binary form of the relay's `12D3KooW…` peer id.
 		InvalidPeerId,
@@ -565,6 +578,10 @@ pub mod pallet {
 		///
 		/// - `bond`: at least `MinBond`; held from the caller's free balance.
 		/// - `peer_id`: the binary form of the relay's ed25519 libp2p peer id (38 bytes).
+		/// - `relay_proof`: the relay key's signature over this chain's genesis hash and the
+		///   caller's account (see [`crate::relay_proof`]), from the node's
+		///   `ichat_relayOwnershipProof(caller)` RPC. Without it anyone could register another
+		///   operator's relay.
 		/// - `multiaddrs`: the textual multiaddrs the relay listens on (see [`crate::multiaddr`]).
 		/// - `keys`, `proof`: the session keys and ownership proof from
 		///   `author_rotateKeysWithOwner(caller)`; checked by pallet-session's `set_keys` exactly
@@ -578,6 +595,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			#[pallet::compact] bond: BalanceOf<T>,
 			peer_id: PeerId,
+			relay_proof: RelayProof,
 			multiaddrs: Multiaddrs<T>,
 			keys: <T as pallet_session::Config>::Keys,
 			proof: Vec<u8>,
@@ -587,6 +605,10 @@ pub mod pallet {
 			ensure!(bond >= T::MinBond::get(), Error::<T>::BondTooSmall);
 			ensure!(peer_id::is_valid(&peer_id), Error::<T>::InvalidPeerId);
 			ensure!(!PeerIds::<T>::contains_key(&peer_id), Error::<T>::PeerIdTaken);
+			ensure!(
+				relay_proof::verify(&peer_id, &Self::genesis_hash(), &who.encode(), &relay_proof),
+				Error::<T>::InvalidRelayProof
+			);
 			Self::validate_multiaddrs(&multiaddrs, &peer_id)?;
 			ensure!(Nodes::<T>::count() < T::MaxNodes::get(), Error::<T>::TooManyNodes);
 
@@ -841,6 +863,16 @@ impl<T: Config> Pallet<T> {
 		};
 		node.status = NodeStatus::Unbonding { requested_at: now, unlock_at };
 		unlock_at
+	}
+
+	/// The genesis hash, which relay proofs name (frame-system keeps block 0's hash for ever).
+	pub fn genesis_hash() -> [u8; 32] {
+		let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let mut out = [0u8; 32];
+		let bytes = hash.as_ref();
+		let n = bytes.len().min(32);
+		out[..n].copy_from_slice(&bytes[..n]);
+		out
 	}
 
 	/// Hold `amount` of `who`'s free balance as bond.
@@ -1100,4 +1132,29 @@ impl<T: Config> pallet_session::SessionManager<T::ValidatorId> for Pallet<T> {
 		}
 		ActiveNodes::<T>::put(next);
 	}
+}
+
+/// The service key's slot in the runtime's `SessionKeys` (see [`service_key`]).
+impl<T: Config> sp_runtime::BoundToRuntimeAppPublic for Pallet<T> {
+	type Public = ServiceId;
+}
+
+/// pallet-session hands every session's keys to a handler per key type; the service key needs
+/// no bookkeeping of its own (readers look keys up in pallet-session's `NextKeys`).
+impl<T: Config> frame_support::traits::OneSessionHandler<T::AccountId> for Pallet<T> {
+	type Key = ServiceId;
+
+	fn on_genesis_session<'a, I: 'a>(_validators: I)
+	where
+		I: Iterator<Item = (&'a T::AccountId, Self::Key)>,
+	{
+	}
+
+	fn on_new_session<'a, I: 'a>(_changed: bool, _validators: I, _queued_validators: I)
+	where
+		I: Iterator<Item = (&'a T::AccountId, Self::Key)>,
+	{
+	}
+
+	fn on_disabled(_validator_index: u32) {}
 }

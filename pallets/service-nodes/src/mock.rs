@@ -7,6 +7,7 @@ use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64, Hooks},
 };
+use sp_core::Pair as _;
 use sp_runtime::{
 	impl_opaque_keys,
 	testing::{TestSignature, UintAuthorityId},
@@ -121,6 +122,12 @@ impl crate::BenchmarkHelper<AccountId, MockSessionKeys> for MockBenchmarkHelper 
 	fn session_keys_and_proof(owner: &AccountId) -> (MockSessionKeys, Vec<u8>) {
 		(session_keys(*owner), ownership_proof(*owner, *owner))
 	}
+
+	fn relay_key_and_signature(payload: &[u8]) -> ([u8; 32], crate::RelayProof) {
+		// A key of its own for every payload (so for every operator).
+		let pair = sp_core::ed25519::Pair::from_seed(&sp_io::hashing::blake2_256(payload));
+		(pair.public().0, pair.sign(payload).0)
+	}
 }
 
 /// The session keys of test account `who`.
@@ -133,12 +140,22 @@ pub(crate) fn ownership_proof(owner: AccountId, key: u64) -> Vec<u8> {
 	TestSignature(key, owner.encode()).encode()
 }
 
-/// The (ed25519) peer id of test account `who`.
+/// The relay identity key of test account `who`.
+pub(crate) fn relay_pair(who: AccountId) -> sp_core::ed25519::Pair {
+	let mut seed = [0xEC; 32];
+	seed[..8].copy_from_slice(&who.to_le_bytes());
+	sp_core::ed25519::Pair::from_seed(&seed)
+}
+
+/// The (ed25519) peer id of test account `who`'s relay.
 pub(crate) fn peer(who: AccountId) -> Vec<u8> {
-	let mut key = [0u8; 32];
-	key[..8].copy_from_slice(&who.to_le_bytes());
-	key[31] = 0xEC;
-	peer_id::from_ed25519_public(&key).to_vec()
+	peer_id::from_ed25519_public(&relay_pair(who).public().0).to_vec()
+}
+
+/// The proof that the relay of test account `relay` may be registered by `operator`.
+pub(crate) fn relay_proof(relay: AccountId, operator: AccountId) -> crate::RelayProof {
+	let payload = crate::relay_proof::payload(&ServiceNodes::genesis_hash(), &operator.encode());
+	relay_pair(relay).sign(&payload).0
 }
 
 /// [`peer`] as the bounded call argument.
@@ -269,6 +286,7 @@ pub(crate) fn register(who: AccountId) -> frame_support::dispatch::DispatchResul
 		RuntimeOrigin::signed(who),
 		MIN_BOND,
 		peer_arg(who),
+		relay_proof(who, who),
 		addrs(&[&addr(who)]),
 		session_keys(who),
 		ownership_proof(who, who),

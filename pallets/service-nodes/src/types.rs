@@ -192,4 +192,8 @@ pub trait BenchmarkHelper<AccountId, Keys> {
 	/// Session keys owned by `owner` (distinct for distinct owners) and the proof pallet-session's
 	/// `set_keys` accepts for them when signed by `owner`.
 	fn session_keys_and_proof(owner: &AccountId) -> (Keys, Vec<u8>);
+
+	/// A fresh ed25519 relay key (distinct for distinct payloads) and its signature over
+	/// `payload` (see [`crate::relay_proof`]).
+	fn relay_key_and_signature(payload: &[u8]) -> ([u8; 32], crate::RelayProof);
 }

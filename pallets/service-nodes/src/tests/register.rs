@@ -2,7 +2,9 @@
 
 use super::*;
 use crate::Error;
+use codec::Encode;
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
+use sp_core::Pair as _;
 use sp_runtime::{traits::Dispatchable, DispatchError};
 
 /// Register `who` with explicit arguments, dispatched as a runtime call (so a failure rolls back
@@ -11,6 +13,7 @@ fn register_with(
 	who: AccountId,
 	bond: Balance,
 	peer: Vec<u8>,
+	relay_proof: crate::RelayProof,
 	multiaddrs: &[&str],
 	keys: MockSessionKeys,
 	proof: Vec<u8>,
@@ -18,6 +21,7 @@ fn register_with(
 	let call = RuntimeCall::ServiceNodes(crate::Call::register {
 		bond,
 		peer_id: peer.try_into().expect("short enough"),
+		relay_proof,
 		multiaddrs: addrs(multiaddrs),
 		keys,
 		proof,
@@ -63,9 +67,10 @@ fn register_accepts_more_than_the_minimum_and_several_addresses() {
 			5,
 			2 * MIN_BOND + 1,
 			peer(5),
+			relay_proof(5, 5),
 			&["/ip4/10.0.0.5/tcp/30433", &own, "/ip6/::1/udp/30433/quic-v1"],
 			session_keys(5),
-			ownership_proof(5, 5),
+			ownership_proof(5, 5)
 		));
 		assert_eq!(held(5), 2 * MIN_BOND + 1);
 		assert_eq!(node(5).multiaddrs.len(), 3);
@@ -80,6 +85,7 @@ fn register_needs_a_signed_origin() {
 				RuntimeOrigin::root(),
 				MIN_BOND,
 				peer_arg(5),
+				relay_proof(5, 5),
 				addrs(&[&addr(5)]),
 				session_keys(5),
 				ownership_proof(5, 5),
@@ -97,6 +103,7 @@ fn register_fails_with_bond_too_small() {
 				5,
 				MIN_BOND - 1,
 				peer(5),
+				relay_proof(5, 5),
 				&[&addr(5)],
 				session_keys(5),
 				ownership_proof(5, 5)
@@ -115,6 +122,7 @@ fn register_fails_with_already_registered() {
 				1,
 				MIN_BOND,
 				peer(9),
+				relay_proof(9, 1),
 				&[&addr(9)],
 				session_keys(1),
 				ownership_proof(1, 1)
@@ -128,6 +136,7 @@ fn register_fails_with_already_registered() {
 				1,
 				MIN_BOND,
 				peer(9),
+				relay_proof(9, 1),
 				&[&addr(9)],
 				session_keys(1),
 				ownership_proof(1, 1)
@@ -145,6 +154,7 @@ fn register_fails_with_peer_id_taken() {
 				5,
 				MIN_BOND,
 				peer(1),
+				relay_proof(1, 5),
 				&[&addr(5)],
 				session_keys(5),
 				ownership_proof(5, 5)
@@ -165,6 +175,7 @@ fn register_fails_with_invalid_peer_id() {
 					5,
 					MIN_BOND,
 					bad,
+					[0u8; 64],
 					&[&addr(5)],
 					session_keys(5),
 					ownership_proof(5, 5)
@@ -185,6 +196,7 @@ fn register_fails_with_invalid_multiaddr() {
 					5,
 					MIN_BOND,
 					peer(5),
+					relay_proof(5, 5),
 					&[&addr(5), bad],
 					session_keys(5),
 					ownership_proof(5, 5)
@@ -199,7 +211,15 @@ fn register_fails_with_invalid_multiaddr() {
 fn register_fails_with_no_multiaddrs() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_noop!(
-			register_with(5, MIN_BOND, peer(5), &[], session_keys(5), ownership_proof(5, 5)),
+			register_with(
+				5,
+				MIN_BOND,
+				peer(5),
+				relay_proof(5, 5),
+				&[],
+				session_keys(5),
+				ownership_proof(5, 5)
+			),
 			Error::<Test>::NoMultiaddrs
 		);
 	});
@@ -213,6 +233,7 @@ fn register_fails_with_duplicate_multiaddr() {
 				5,
 				MIN_BOND,
 				peer(5),
+				relay_proof(5, 5),
 				&[&addr(5), &addr(5)],
 				session_keys(5),
 				ownership_proof(5, 5)
@@ -252,6 +273,7 @@ fn register_fails_with_a_wrong_ownership_proof() {
 				5,
 				MIN_BOND,
 				peer(5),
+				relay_proof(5, 5),
 				&[&addr(5)],
 				session_keys(5),
 				ownership_proof(5, 6)
@@ -264,6 +286,7 @@ fn register_fails_with_a_wrong_ownership_proof() {
 				5,
 				MIN_BOND,
 				peer(5),
+				relay_proof(5, 5),
 				&[&addr(5)],
 				session_keys(5),
 				ownership_proof(6, 5)
@@ -271,7 +294,15 @@ fn register_fails_with_a_wrong_ownership_proof() {
 			pallet_session::Error::<Test>::InvalidProof
 		);
 		assert_noop!(
-			register_with(5, MIN_BOND, peer(5), &[&addr(5)], session_keys(5), vec![]),
+			register_with(
+				5,
+				MIN_BOND,
+				peer(5),
+				relay_proof(5, 5),
+				&[&addr(5)],
+				session_keys(5),
+				vec![]
+			),
 			pallet_session::Error::<Test>::InvalidProof
 		);
 	});
@@ -286,6 +317,7 @@ fn register_fails_with_keys_of_another_validator() {
 				5,
 				MIN_BOND,
 				peer(5),
+				relay_proof(5, 5),
 				&[&addr(5)],
 				session_keys(1),
 				ownership_proof(5, 1)
@@ -300,7 +332,15 @@ fn a_failed_register_holds_nothing() {
 	ExtBuilder::default().build_and_execute(|| {
 		// The bond is held before pallet-session checks the keys; the whole call is rolled back.
 		assert_noop!(
-			register_with(5, MIN_BOND, peer(5), &[&addr(5)], session_keys(5), vec![1]),
+			register_with(
+				5,
+				MIN_BOND,
+				peer(5),
+				relay_proof(5, 5),
+				&[&addr(5)],
+				session_keys(5),
+				vec![1]
+			),
 			pallet_session::Error::<Test>::InvalidProof
 		);
 		assert_eq!(held(5), 0);
@@ -320,5 +360,52 @@ fn register_keeps_keys_set_earlier_through_pallet_session() {
 		assert_eq!(pallet_session::NextKeys::<Test>::get(5), Some(session_keys(5)));
 		// The key deposit was taken once.
 		assert_eq!(Balances::total_balance_on_hold(&5), MIN_BOND + KEY_DEPOSIT);
+	});
+}
+
+#[test]
+fn register_fails_without_the_relay_keys_consent() {
+	ExtBuilder::default().build_and_execute(|| {
+		let with_proof = |relay_proof| {
+			register_with(
+				5,
+				MIN_BOND,
+				peer(5),
+				relay_proof,
+				&[&addr(5)],
+				session_keys(5),
+				ownership_proof(5, 5),
+			)
+		};
+		// Signed by another relay key: someone registering a peer id they do not hold.
+		assert_noop!(with_proof(relay_proof(6, 5)), Error::<Test>::InvalidRelayProof);
+		// Relay 5's consent for operator 6, replayed by operator 5.
+		assert_noop!(with_proof(relay_proof(5, 6)), Error::<Test>::InvalidRelayProof);
+		// Relay 5's consent for operator 5 on another chain.
+		let foreign = crate::relay_proof::payload(&[1; 32], &5u64.encode());
+		assert_ne!(ServiceNodes::genesis_hash(), [1; 32]);
+		assert_noop!(with_proof(relay_pair(5).sign(&foreign).0), Error::<Test>::InvalidRelayProof);
+		assert_noop!(with_proof([0; 64]), Error::<Test>::InvalidRelayProof);
+		// The real one.
+		assert_ok!(with_proof(relay_proof(5, 5)));
+	});
+}
+
+#[test]
+fn a_squatter_cannot_take_a_relay_with_its_owners_proof() {
+	ExtBuilder::default().build_and_execute(|| {
+		// Operator 6 saw operator 5's registration and tries it first with the same proof.
+		let squat = register_with(
+			6,
+			MIN_BOND,
+			peer(5),
+			relay_proof(5, 5),
+			&[&addr(5)],
+			session_keys(6),
+			ownership_proof(6, 6),
+		);
+		assert_noop!(squat, Error::<Test>::InvalidRelayProof);
+		assert_ok!(register(5));
+		assert_eq!(peer_owner(5), Some(5));
 	});
 }
