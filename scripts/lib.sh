@@ -9,9 +9,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ichat-target}"
 # tests in their own pass of test.sh (BENCH_FEATURES), and weights are measured by a node
 # built with `runtime-benchmarks` into its own target directory (bench-weights.sh).
 BENCH_FEATURES="pallet-service-nodes/runtime-benchmarks,pallet-hours/runtime-benchmarks"
-BENCH_FEATURES+=",ichat-runtime/runtime-benchmarks"
-BENCH_FEATURES+=",pallet-service-nodes/try-runtime,pallet-hours/try-runtime,ichat-runtime/try-runtime"
-BENCH_PACKAGES=(-p pallet-service-nodes -p pallet-hours -p ichat-runtime)
+BENCH_FEATURES+=",pallet-node-rewards/runtime-benchmarks,ichat-runtime/runtime-benchmarks"
+BENCH_FEATURES+=",pallet-service-nodes/try-runtime,pallet-hours/try-runtime"
+BENCH_FEATURES+=",pallet-node-rewards/try-runtime,ichat-runtime/try-runtime"
+BENCH_PACKAGES=(-p pallet-service-nodes -p pallet-hours -p pallet-node-rewards -p ichat-runtime)
 ICHAT_NODE_BIN="$CARGO_TARGET_DIR/release/ichat-node"
 export ICHAT_NODE_BIN
 

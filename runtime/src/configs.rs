@@ -21,10 +21,10 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Hours, Nonce, PalletInfo,
-	Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin,
-	RuntimeTask, ServiceNodes, SessionKeys, System, EXISTENTIAL_DEPOSIT, HOURS,
-	MIN_SERVICE_NODE_BOND, SLOT_DURATION, SS58_PREFIX, VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Hours, NodeRewards, Nonce,
+	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
+	RuntimeOrigin, RuntimeTask, ServiceNodes, SessionKeys, System, EXISTENTIAL_DEPOSIT, HOURS,
+	ICHAT, MIN_SERVICE_NODE_BOND, SLOT_DURATION, SS58_PREFIX, VERSION,
 };
 
 /// The most validators (and so service nodes) the consensus pallets can hold.
@@ -169,9 +169,56 @@ impl pallet_service_nodes::Config for Runtime {
 	type MaxMultiaddrLen = ConstU32<256>;
 	// One day of hours; genesis may set a shorter period (the test preset does).
 	type DefaultUnbondingPeriod = ConstU32<24>;
+	// No bond leaves before the slash for the hours its node served can land.
+	type MinUnbondingPeriod = ConstU32<{ PENALTY_WINDOW_HOURS + REPORTING_LAG_HOURS }>;
+	type Decommissioned = NodeRewards;
 	type WeightInfo = pallet_service_nodes::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ServiceNodesBenchmarkHelper;
+}
+
+/// The hours over which flagged hours count towards a slash (see `docs/economics.md`).
+pub const PENALTY_WINDOW_HOURS: u32 = 12;
+/// The hours after an hour's end in which its reports are accepted.
+pub const REPORTING_LAG_HOURS: u32 = 1;
+
+parameter_types! {
+	/// What a full hour of perfect service earns: 10 ICHAT.
+	pub const HourlyReward: Balance = 10 * ICHAT;
+	pub const SlashShare: Perbill = Perbill::from_percent(5);
+	pub const FlagThreshold: Perbill = Perbill::from_percent(50);
+	pub const StrayTolerance: Perbill = Perbill::from_percent(30);
+	/// The quality formula's knobs (`docs/economics.md` gives the reasons).
+	pub const QualityParams: pallet_node_rewards::QualityParams =
+		pallet_node_rewards::QualityParams::ICHAT;
+}
+
+/// The nominal length of an hour in timestamp time: the chain's hour length (in its genesis
+/// state) times the slot duration.
+pub struct NominalHourMs;
+impl frame_support::traits::Get<u64> for NominalHourMs {
+	fn get() -> u64 {
+		u64::from(pallet_hours::HourLength::<Runtime>::get()).saturating_mul(SLOT_DURATION)
+	}
+}
+
+impl pallet_node_rewards::Config for Runtime {
+	type HourlyReward = HourlyReward;
+	type QuorumSize = ConstU32<7>;
+	type MaxQuorum = ConstU32<10>;
+	type MinReports = ConstU32<3>;
+	type ReportingLag = ConstU32<REPORTING_LAG_HOURS>;
+	type PenaltyWindow = ConstU32<PENALTY_WINDOW_HOURS>;
+	type SlashAfterFlags = ConstU32<6>;
+	type SlashShare = SlashShare;
+	type FlagThreshold = FlagThreshold;
+	type MaxCredit = ConstU32<6>;
+	type RecommissionCredit = ConstU32<3>;
+	type StrayTolerance = StrayTolerance;
+	type NominalHourMs = NominalHourMs;
+	type QualityParams = QualityParams;
+	type SettleStepsPerBlock = ConstU32<8>;
+	type WeightInfo = pallet_node_rewards::weights::SubstrateWeight<Runtime>;
 }
 
 /// Real session keys and ownership proofs for the registry's benchmarks.

@@ -66,8 +66,9 @@ pub const DEV_BOND: Balance = MIN_SERVICE_NODE_BOND;
 /// Unbonding period of the real-hour presets, in hours (sessions): one day.
 pub const UNBONDING_PERIOD: u32 = 24;
 
-/// Unbonding period of the short-hour test preset, in hours (sessions).
-pub const FAST_UNBONDING_PERIOD: u32 = 2;
+/// Unbonding period of the short-hour test preset, in hours (sessions): the shortest the
+/// registry allows (the rewards penalty window plus the reporting lag), plus one.
+pub const FAST_UNBONDING_PERIOD: u32 = 14;
 
 /// A validator at genesis: its account, session keys, and service-node record.
 struct GenesisValidator {

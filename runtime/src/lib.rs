@@ -234,4 +234,8 @@ mod runtime {
 	/// Governance placeholder: a single sudo key until on-chain governance is built.
 	#[runtime::pallet_index(9)]
 	pub type Sudo = pallet_sudo;
+
+	// After Session: it opens each hour once pallet-session has rotated to it.
+	#[runtime::pallet_index(10)]
+	pub type NodeRewards = pallet_node_rewards;
 }

@@ -122,6 +122,13 @@
 //! them). A node whose bond falls below [`Config::MinBond`] is left out of the next planned set
 //! ([`DeactivationReason::BelowMinBond`]) until `bond_extra` tops it up again.
 //!
+//! The rewards pallet decides who serves badly: a node it decommissions ([`Config::Decommissioned`])
+//! is left out of the next planned set ([`DeactivationReason::Decommissioned`]) until it is
+//! recommissioned; persistent bad service is slashed through [`Pallet::slash`] and unbonded with
+//! [`Pallet::force_unbond`]. No unbonding period may be shorter than
+//! [`Config::MinUnbondingPeriod`] (the rewards penalty window plus its reporting lag), so a bond
+//! is never withdrawn before the slash for the hours its node served can land.
+//!
 //! ## Terminology
 //!
 //! - **Service node:** a validator that also runs the iChat relay, identified by its operator's
@@ -168,7 +175,7 @@ use frame_support::{
 	traits::{
 		fungible::{self, BalancedHold, InspectHold, MutateHold},
 		tokens::Precision,
-		Get, Imbalance, OnUnbalanced,
+		Contains, Get, Imbalance, OnUnbalanced,
 	},
 	BoundedVec,
 };
@@ -240,6 +247,16 @@ pub mod pallet {
 		/// The unbonding period (in sessions) used when the genesis config does not set one.
 		#[pallet::constant]
 		type DefaultUnbondingPeriod: Get<SessionIndex>;
+
+		/// The shortest unbonding period root (or a genesis) may set: the rewards pallet's
+		/// penalty window plus its reporting lag, so that no bond is withdrawn before the slash
+		/// for the hours its node served can land.
+		#[pallet::constant]
+		type MinUnbondingPeriod: Get<SessionIndex>;
+
+		/// Nodes the rewards pallet decommissioned: left out of the planned validator set
+		/// ([`DeactivationReason::Decommissioned`]) until it recommissions them.
+		type Decommissioned: Contains<Self::AccountId>;
 
 		/// Weight information for the calls of this pallet.
 		type WeightInfo: WeightInfo;
@@ -327,6 +344,10 @@ pub mod pallet {
 				"service-nodes genesis: more nodes than MaxNodes",
 			);
 			MinValidators::<T>::put(self.min_validators);
+			assert!(
+				self.unbonding_period >= T::MinUnbondingPeriod::get(),
+				"service-nodes genesis: unbonding_period is below MinUnbondingPeriod",
+			);
 			UnbondingPeriod::<T>::put(self.unbonding_period);
 
 			for node in &self.nodes {
@@ -549,6 +570,9 @@ pub mod pallet {
 		ZeroAmount,
 		/// The validator floor must be at least 1 and at most `MaxNodes`.
 		InvalidMinValidators,
+		/// The unbonding period must be at least `MinUnbondingPeriod` sessions (the rewards
+		/// pallet's penalty window plus its reporting lag).
+		UnbondingPeriodTooShort,
 	}
 
 	#[pallet::hooks]
@@ -561,6 +585,10 @@ pub mod pallet {
 				"MaxMultiaddrLen must fit at least a simple address"
 			);
 			assert!(!T::MinBond::get().is_zero(), "MinBond must be positive");
+			assert!(
+				T::DefaultUnbondingPeriod::get() >= T::MinUnbondingPeriod::get(),
+				"DefaultUnbondingPeriod is below MinUnbondingPeriod"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -773,6 +801,7 @@ pub mod pallet {
 			sessions: SessionIndex,
 		) -> DispatchResult {
 			ensure_root(origin)?;
+			ensure!(sessions >= T::MinUnbondingPeriod::get(), Error::<T>::UnbondingPeriodTooShort);
 			UnbondingPeriod::<T>::put(sessions);
 			Self::deposit_event(Event::UnbondingPeriodSet { sessions });
 			Ok(())
@@ -848,6 +877,28 @@ impl<T: Config> Pallet<T> {
 		T::Slash::on_unbalanced(credit);
 		Self::deposit_event(Event::Slashed { who: who.clone(), amount: slashed, bond });
 		slashed
+	}
+
+	/// Unbond `who`'s node on its operator's behalf (the rewards pallet does, after a slash for
+	/// persistent bad service), exactly as `unbond` would; a no-op for a node already unbonding
+	/// or absent. Returns its `unlock_at`.
+	pub fn force_unbond(who: &T::AccountId) -> Option<SessionIndex> {
+		let started = Nodes::<T>::mutate(who, |maybe_node| match maybe_node.as_mut() {
+			Some(node) if node.status == NodeStatus::Bonded => {
+				Some(Self::start_unbonding(who, node))
+			},
+			_ => None,
+		});
+		let unlock_at = started?;
+		Self::deposit_event(Event::UnbondingStarted { who: who.clone(), unlock_at });
+		unlock_at
+	}
+
+	/// `who`'s service key (see [`service_key`]), from pallet-session's next keys.
+	pub fn service_key(who: &T::AccountId) -> Option<ServiceId> {
+		use sp_runtime::traits::OpaqueKeys;
+		let validator = <T as pallet_session::Config>::ValidatorIdOf::convert(who.clone())?;
+		pallet_session::NextKeys::<T>::get(validator)?.get::<ServiceId>(service_key::KEY_TYPE)
 	}
 
 	/// Put a bonded `node` of `who` into `Unbonding` from the current session; returns its
@@ -932,10 +983,16 @@ impl<T: Config> Pallet<T> {
 			let in_queue = queued.binary_search(&who).is_ok();
 			let has_keys = Self::has_session_keys(&who);
 			let bonded_enough = node.bond >= min_bond;
+			let decommissioned = T::Decommissioned::contains(&who);
 			match node.status {
-				NodeStatus::Bonded if has_keys && bonded_enough => eligible.push(who),
+				NodeStatus::Bonded if has_keys && bonded_enough && !decommissioned => {
+					eligible.push(who)
+				},
 				NodeStatus::Bonded if in_queue && !bonded_enough => {
 					dropped.push((who, DeactivationReason::BelowMinBond))
+				},
+				NodeStatus::Bonded if in_queue && decommissioned => {
+					dropped.push((who, DeactivationReason::Decommissioned))
 				},
 				NodeStatus::Bonded if in_queue => {
 					dropped.push((who, DeactivationReason::NoSessionKeys))
@@ -1144,15 +1201,15 @@ impl<T: Config> sp_runtime::BoundToRuntimeAppPublic for Pallet<T> {
 impl<T: Config> frame_support::traits::OneSessionHandler<T::AccountId> for Pallet<T> {
 	type Key = ServiceId;
 
-	fn on_genesis_session<'a, I: 'a>(_validators: I)
+	fn on_genesis_session<'a, I>(_validators: I)
 	where
-		I: Iterator<Item = (&'a T::AccountId, Self::Key)>,
+		I: Iterator<Item = (&'a T::AccountId, Self::Key)> + 'a,
 	{
 	}
 
-	fn on_new_session<'a, I: 'a>(_changed: bool, _validators: I, _queued_validators: I)
+	fn on_new_session<'a, I>(_changed: bool, _validators: I, _queued_validators: I)
 	where
-		I: Iterator<Item = (&'a T::AccountId, Self::Key)>,
+		I: Iterator<Item = (&'a T::AccountId, Self::Key)> + 'a,
 	{
 	}
 

@@ -97,6 +97,8 @@ impl pallet_session::Config for Test {
 
 parameter_types! {
 	pub const MinBond: Balance = MIN_BOND;
+	/// Zero unless a test raises it.
+	pub static MinUnbondingPeriod: SessionIndex = 0;
 }
 
 impl pallet_service_nodes::Config for Test {
@@ -109,6 +111,8 @@ impl pallet_service_nodes::Config for Test {
 	type MaxMultiaddrs = ConstU32<4>;
 	type MaxMultiaddrLen = ConstU32<128>;
 	type DefaultUnbondingPeriod = ConstU32<24>;
+	type MinUnbondingPeriod = MinUnbondingPeriod;
+	type Decommissioned = frame_support::traits::Nothing;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockBenchmarkHelper;

@@ -95,6 +95,9 @@ pub enum DeactivationReason {
 	NoSessionKeys,
 	/// A slash left the bond below `MinBond`. The node rejoins once `bond_extra` tops it up.
 	BelowMinBond,
+	/// The rewards pallet decommissioned it for bad service. It rejoins once it is
+	/// recommissioned (good hours restore its credit).
+	Decommissioned,
 }
 
 /// A registered service node.

@@ -167,6 +167,26 @@ fn set_unbonding_period_works() {
 }
 
 #[test]
+fn set_unbonding_period_refuses_less_than_the_penalty_window() {
+	ExtBuilder::default().build_and_execute(|| {
+		MinUnbondingPeriod::set(3);
+		assert_noop!(
+			ServiceNodes::set_unbonding_period(RuntimeOrigin::root(), 2),
+			Error::<Test>::UnbondingPeriodTooShort
+		);
+		assert_ok!(ServiceNodes::set_unbonding_period(RuntimeOrigin::root(), 3));
+		MinUnbondingPeriod::set(0);
+	});
+}
+
+#[test]
+#[should_panic(expected = "unbonding_period is below MinUnbondingPeriod")]
+fn a_genesis_with_a_short_unbonding_period_is_refused() {
+	MinUnbondingPeriod::set(3);
+	let _ = ExtBuilder::default().unbonding_period(2).build();
+}
+
+#[test]
 fn set_unbonding_period_needs_root() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_noop!(
