@@ -542,8 +542,8 @@ pub mod pallet {
 			signature: <ServiceId as RuntimeAppPublic>::Signature,
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
-			Self::check_report(&report, &signature).map_err(Error::<T>::from)?;
-			Self::store_report(report);
+			let checked = Self::checked_report(&report, &signature).map_err(Error::<T>::from)?;
+			Self::store_report(report, checked);
 			Ok(())
 		}
 
@@ -619,6 +619,14 @@ pub mod pallet {
 			report: &ReportOf<T>,
 			signature: &<ServiceId as RuntimeAppPublic>::Signature,
 		) -> Result<(), ReportError> {
+			Self::checked_report(report, signature).map(|_| ())
+		}
+
+		/// [`Self::check_report`], returning what the check found for [`Self::store_report`].
+		fn checked_report(
+			report: &ReportOf<T>,
+			signature: &<ServiceId as RuntimeAppPublic>::Signature,
+		) -> Result<CheckedReport<T>, ReportError> {
 			let open = OpenHour::<T>::get().ok_or(ReportError::NotReportable)?;
 			let reportable =
 				report.hour < open && open <= report.hour.saturating_add(T::ReportingLag::get());
@@ -643,20 +651,16 @@ pub mod pallet {
 				key.verify(&Self::report_payload(report), signature),
 				ReportError::BadSignature
 			);
-			Ok(())
+			Ok(CheckedReport { record, tester, targets })
 		}
 
-		/// Store a checked report.
-		fn store_report(report: ReportOf<T>) {
-			let Some(mut record) = Hours::<T>::get(report.hour) else { return };
-			let Ok(tester) = record.nodes.binary_search(&report.tester) else { return };
-			let tester = tester as u32;
+		/// Store a report with what its check found.
+		fn store_report(report: ReportOf<T>, checked: CheckedReport<T>) {
+			let CheckedReport { mut record, tester, targets } = checked;
 			let Err(at) = record.reported.binary_search(&tester) else { return };
 			if record.reported.try_insert(at, tester).is_err() {
 				return;
 			}
-			let targets =
-				assignment::targets_of(&record.nodes, &record.seed, record.quorum, tester);
 			for (target, m) in targets.into_iter().zip(report.measurements.iter()) {
 				if let Some(m) = m {
 					Measurements::<T>::mutate(report.hour, target, |list| {
@@ -970,6 +974,13 @@ pub mod pallet {
 			}
 			Ok(())
 		}
+	}
+
+	/// What checking a report found: the hour's record, the tester's index, its targets.
+	pub(crate) struct CheckedReport<T: Config> {
+		record: HourRecordOf<T>,
+		tester: u32,
+		targets: Vec<u32>,
 	}
 
 	/// Per hour being paid: how many nodes were paid, and how much in total.

@@ -288,17 +288,7 @@ pub(crate) fn all_report(
 	}
 }
 
-/// A perfect measurement.
-pub(crate) fn healthy() -> Measurement {
-	Measurement {
-		rtt_ms: 40,
-		probes_sent: 6,
-		probes_delivered: 6,
-		checks: 12,
-		checks_ok: 12,
-		transitions: 0,
-	}
-}
+pub(crate) use crate::quality::tests::healthy;
 
 /// The events of this pallet so far (the mock never clears events).
 pub(crate) fn events() -> Vec<pallet_node_rewards::Event<Test>> {

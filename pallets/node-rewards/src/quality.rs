@@ -196,12 +196,13 @@ impl Times for Perbill {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 	use super::*;
 
 	const P: Params = Params::ICHAT;
 
-	fn healthy() -> Measurement {
+	/// A perfect measurement (the mock runtime's tests use it too).
+	pub(crate) fn healthy() -> Measurement {
 		Measurement {
 			rtt_ms: 40,
 			probes_sent: 6,
