@@ -32,8 +32,10 @@
 //!    within `PenaltyWindow` hours slash `SlashShare` of the bond (burned by the registry) and
 //!    unbond the node.
 //!
-//! Stored reports are taken (removed) as they are scored and each hour's record once it is
-//! paid: nothing is ever cleared with an unbounded `clear_prefix`.
+//! Stored measurements are taken (removed) as their node is scored, a tester's "reported" mark
+//! as it is paid, and the hour's record and phase once the last node is paid: nothing is ever
+//! cleared with an unbounded `clear_prefix`. A settlement step writes the small phase, never
+//! the hour's node list.
 //!
 //! ## Design
 //!
@@ -153,10 +155,6 @@ where
 	pub opened_at: u64,
 	/// Timestamp (ms) when it closed, once it has.
 	pub closed_at: Option<u64>,
-	/// Which testers have reported (indices into `nodes`, sorted).
-	pub reported: BoundedVec<u32, MaxNodes>,
-	/// Where its settlement is.
-	pub phase: Phase,
 }
 
 /// The hour record type of a runtime.
@@ -301,6 +299,17 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Hours<T: Config> =
 		StorageMap<_, Twox64Concat, SessionIndex, HourRecordOf<T>, OptionQuery>;
+
+	/// Where each unsettled hour's settlement is (kept apart from the hour's record, so that a
+	/// settlement step writes a few bytes, not the hour's node list).
+	#[pallet::storage]
+	pub type Phases<T: Config> = StorageMap<_, Twox64Concat, SessionIndex, Phase, OptionQuery>;
+
+	/// The testers (indices into the hour's nodes) that have reported on an hour; each entry
+	/// is removed when that node is paid.
+	#[pallet::storage]
+	pub type Reported<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, SessionIndex, Twox64Concat, u32, (), OptionQuery>;
 
 	/// The measurements of node `index` (into the hour's nodes) in an hour, with the index of
 	/// the tester that made each.
@@ -626,18 +635,24 @@ pub mod pallet {
 		fn checked_report(
 			report: &ReportOf<T>,
 			signature: &<ServiceId as RuntimeAppPublic>::Signature,
-		) -> Result<CheckedReport<T>, ReportError> {
+		) -> Result<CheckedReport, ReportError> {
 			let open = OpenHour::<T>::get().ok_or(ReportError::NotReportable)?;
 			let reportable =
 				report.hour < open && open <= report.hour.saturating_add(T::ReportingLag::get());
 			ensure!(reportable, ReportError::NotReportable);
+			ensure!(
+				Phases::<T>::get(report.hour) == Some(Phase::Reporting),
+				ReportError::NotReportable
+			);
 			let record = Hours::<T>::get(report.hour).ok_or(ReportError::NotReportable)?;
-			ensure!(record.phase == Phase::Reporting, ReportError::NotReportable);
 			let tester = record
 				.nodes
 				.binary_search(&report.tester)
 				.map_err(|_| ReportError::NotATester)? as u32;
-			ensure!(record.reported.binary_search(&tester).is_err(), ReportError::AlreadyReported);
+			ensure!(
+				!Reported::<T>::contains_key(report.hour, tester),
+				ReportError::AlreadyReported
+			);
 			let targets =
 				assignment::targets_of(&record.nodes, &record.seed, record.quorum, tester);
 			ensure!(targets.len() == report.measurements.len(), ReportError::WrongTargets);
@@ -651,16 +666,13 @@ pub mod pallet {
 				key.verify(&Self::report_payload(report), signature),
 				ReportError::BadSignature
 			);
-			Ok(CheckedReport { record, tester, targets })
+			Ok(CheckedReport { tester, targets })
 		}
 
 		/// Store a report with what its check found.
-		fn store_report(report: ReportOf<T>, checked: CheckedReport<T>) {
-			let CheckedReport { mut record, tester, targets } = checked;
-			let Err(at) = record.reported.binary_search(&tester) else { return };
-			if record.reported.try_insert(at, tester).is_err() {
-				return;
-			}
+		fn store_report(report: ReportOf<T>, checked: CheckedReport) {
+			let CheckedReport { tester, targets } = checked;
+			Reported::<T>::insert(report.hour, tester, ());
 			for (target, m) in targets.into_iter().zip(report.measurements.iter()) {
 				if let Some(m) = m {
 					Measurements::<T>::mutate(report.hour, target, |list| {
@@ -669,7 +681,6 @@ pub mod pallet {
 					});
 				}
 			}
-			Hours::<T>::insert(report.hour, record);
 			Self::deposit_event(Event::Reported { hour: report.hour, tester: report.tester });
 		}
 
@@ -709,10 +720,9 @@ pub mod pallet {
 					quorum,
 					opened_at: now,
 					closed_at: None,
-					reported: BoundedVec::new(),
-					phase: Phase::Reporting,
 				},
 			);
+			Phases::<T>::insert(hour, Phase::Reporting);
 			OpenHour::<T>::put(hour);
 			Self::deposit_event(Event::HourOpened {
 				hour,
@@ -736,31 +746,26 @@ pub mod pallet {
 			let mut done = 0;
 			while done < max {
 				let Some(hour) = Self::settling_hour() else { break };
-				let Some(mut record) = Hours::<T>::get(hour) else { break };
+				let Some(record) = Hours::<T>::get(hour) else { break };
 				let n = record.nodes.len() as u32;
-				match record.phase {
-					Phase::Reporting => {
-						record.phase = Phase::Scoring { next: 0 };
-						Hours::<T>::insert(hour, &record);
-					},
+				// Only the small phase is written per step, never the hour's node list.
+				match Phases::<T>::get(hour).unwrap_or(Phase::Reporting) {
+					Phase::Reporting => Phases::<T>::insert(hour, Phase::Scoring { next: 0 }),
 					Phase::Scoring { next } if next < n => {
 						Self::score(hour, &record, next);
-						record.phase = Phase::Scoring { next: next + 1 };
-						Hours::<T>::insert(hour, &record);
+						Phases::<T>::insert(hour, Phase::Scoring { next: next + 1 });
 						done += 1;
 					},
-					Phase::Scoring { .. } => {
-						record.phase = Phase::Paying { next: 0 };
-						Hours::<T>::insert(hour, &record);
-					},
+					Phase::Scoring { .. } => Phases::<T>::insert(hour, Phase::Paying { next: 0 }),
 					Phase::Paying { next } if next < n => {
 						Self::pay(hour, &record, next);
-						record.phase = Phase::Paying { next: next + 1 };
-						Hours::<T>::insert(hour, &record);
+						Reported::<T>::remove(hour, next);
+						Phases::<T>::insert(hour, Phase::Paying { next: next + 1 });
 						done += 1;
 					},
 					Phase::Paying { .. } => {
 						Hours::<T>::remove(hour);
+						Phases::<T>::remove(hour);
 						let (rewarded, paid) = HourTotals::<T>::take(hour);
 						Self::deposit_event(Event::HourSettled { hour, rewarded, paid });
 					},
@@ -963,22 +968,25 @@ pub mod pallet {
 			ensure!(stored <= T::ReportingLag::get().saturating_add(2), "too many unsettled hours");
 			for (hour, record) in Hours::<T>::iter() {
 				ensure!(record.nodes.windows(2).all(|w| w[0] < w[1]), "hour nodes not sorted");
-				ensure!(record.reported.windows(2).all(|w| w[0] < w[1]), "reporters not sorted");
-				ensure!(
-					record.reported.iter().all(|i| (*i as usize) < record.nodes.len()),
-					"a reporter index is out of range"
-				);
+				ensure!(Phases::<T>::contains_key(hour), "an unsettled hour has no phase");
 				if Some(hour) != OpenHour::<T>::get() {
 					ensure!(record.closed_at.is_some(), "a past hour is not closed");
 				}
+			}
+			ensure!(
+				Phases::<T>::iter_keys().all(Hours::<T>::contains_key),
+				"a phase without its hour"
+			);
+			for (hour, tester, ()) in Reported::<T>::iter() {
+				let nodes = Hours::<T>::get(hour).map(|r| r.nodes.len()).unwrap_or(0);
+				ensure!((tester as usize) < nodes, "a reporter of an unknown hour or out of range");
 			}
 			Ok(())
 		}
 	}
 
-	/// What checking a report found: the hour's record, the tester's index, its targets.
-	pub(crate) struct CheckedReport<T: Config> {
-		record: HourRecordOf<T>,
+	/// What checking a report found: the tester's index and its targets.
+	pub(crate) struct CheckedReport {
 		tester: u32,
 		targets: Vec<u32>,
 	}

@@ -212,7 +212,7 @@ fn settlement_is_paged_under_the_block_budget() {
 		hour_with_down(1, &[]);
 		// The first block of hour 3 starts hour 1's settlement: 4 steps per block.
 		run_to_block(15);
-		let phase = Hours::<Test>::get(1).map(|r| r.phase);
+		let phase = crate::Phases::<Test>::get(1);
 		assert_eq!(phase, Some(Phase::Scoring { next: 4 }));
 		// Anyone can push it on; it says when there is nothing left.
 		assert_ok!(NodeRewards::settle(RuntimeOrigin::signed(9), 100));
