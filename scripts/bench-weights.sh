@@ -22,7 +22,7 @@ ICHAT_NODE_BIN="$BENCH_TARGET_DIR/release/ichat-node"
 WASM="$BENCH_TARGET_DIR/release/wbuild/ichat-runtime/ichat_runtime.compact.compressed.wasm"
 [ -f "$WASM" ] || die "$WASM is missing: the release build did not produce the runtime"
 pallets=("$@")
-[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_service_nodes)
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_service_nodes pallet_node_rewards)
 for pallet in "${pallets[@]}"; do
   dir="pallets/${pallet#pallet_}"
   dir="${dir//_/-}"

@@ -52,7 +52,10 @@ impl SubstrateCli for Cli {
 
 /// Parses the command line and runs the node or the chosen subcommand.
 pub(crate) fn run() -> sc_cli::Result<()> {
-	let cli = Cli::from_args();
+	let mut cli = Cli::from_args();
+	// Every libp2p swarm logs its peer id at info; the tester starts a client swarm (a fresh
+	// identity) for every probe. The user's own `--log libp2p_swarm=...` comes later and wins.
+	cli.run.shared_params.log.insert(0, "libp2p_swarm=warn".into());
 
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),

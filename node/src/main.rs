@@ -14,6 +14,7 @@ mod command;
 mod embedded_relay;
 mod rpc;
 mod service;
+mod tester;
 
 /// jemalloc, as Polkadot's node uses: under the relay's load glibc's malloc spent a few percent
 /// of the CPU growing and shrinking its per-thread arenas (docs/performance.md).

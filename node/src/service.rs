@@ -232,6 +232,16 @@ pub(crate) fn new_full<
 		)?),
 		None => None,
 	};
+	if relay_key.is_some() {
+		// A service node tests the nodes the chain assigns it each hour, through the relay
+		// network as a client would.
+		crate::tester::spawn(
+			client.clone(),
+			transaction_pool.clone(),
+			keystore_container.keystore(),
+			&task_manager,
+		);
+	}
 
 	let rpc_extensions_builder = {
 		let client = client.clone();

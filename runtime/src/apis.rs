@@ -19,9 +19,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, ServiceNodes, SessionKeys, System, TransactionPayment,
-	VERSION,
+	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, NodeRewards, Nonce,
+	Runtime, RuntimeCall, RuntimeGenesisConfig, ServiceNodes, Session, SessionKeys, System,
+	TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -199,6 +199,37 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_node_rewards::runtime_api::NodeRewardsApi<Block, AccountId> for Runtime {
+		fn current_hour() -> Option<u32> {
+			pallet_node_rewards::OpenHour::<Runtime>::get()
+		}
+
+		fn hour_length_ms() -> u64 {
+			<crate::configs::NominalHourMs as frame_support::traits::Get<u64>>::get()
+		}
+
+		fn targets(hour: u32, tester: AccountId) -> Vec<AccountId> {
+			NodeRewards::targets_of(hour, &tester)
+		}
+
+		fn testers(hour: u32, target: AccountId) -> Vec<AccountId> {
+			NodeRewards::testers_of(hour, &target)
+		}
+
+		fn has_reported(hour: u32, tester: AccountId) -> bool {
+			NodeRewards::has_reported(hour, &tester)
+		}
+
+		fn operator_of_service_key(key: [u8; 32]) -> Option<AccountId> {
+			// Validator ids are operator accounts (`ValidatorIdOf` is the identity).
+			Session::key_owner(pallet_service_nodes::service_key::KEY_TYPE, &key)
+		}
+
+		fn standing(who: AccountId) -> pallet_node_rewards::runtime_api::NodeStanding {
+			NodeRewards::standing_of(&who)
 		}
 	}
 

@@ -15,4 +15,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, crate::Timestamp]
 	[pallet_sudo, crate::Sudo]
 	[pallet_service_nodes, crate::ServiceNodes]
+	[pallet_node_rewards, crate::NodeRewards]
 );

@@ -244,3 +244,53 @@ impl pallet_service_nodes::BenchmarkHelper<AccountId, SessionKeys> for ServiceNo
 		(public.0, signature.0)
 	}
 }
+
+/// The extension values of a general transaction: a call its pallet authorizes
+/// (`#[pallet::authorize]`, such as a node-rewards report), with no signer, so no nonce and no
+/// fee (both extensions skip a transaction without a signed origin), valid in every era.
+pub fn general_tx_extension() -> super::TxExtension {
+	(
+		frame_system::AuthorizeCall::<Runtime>::new(),
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(0),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	)
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = super::UncheckedExtrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateTransaction<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	type Extension = super::TxExtension;
+
+	fn create_transaction(
+		call: RuntimeCall,
+		extension: super::TxExtension,
+	) -> super::UncheckedExtrinsic {
+		super::UncheckedExtrinsic::new_transaction(call, extension)
+	}
+}
+
+impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	fn create_extension() -> super::TxExtension {
+		general_tx_extension()
+	}
+}

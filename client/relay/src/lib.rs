@@ -9,6 +9,8 @@
 //! * [`Messenger`]: the connection policy of a chat client: stay connected to at least 5
 //!   nodes, publish presence on them, subscribe on all, send every message through 5 entry
 //!   nodes, drop duplicates, replace failed nodes.
+//! * [`probe`]: what a service node's tester measures of the nodes it tests each hour (checks
+//!   and probe messages indistinguishable from a user's), for the on-chain rewards.
 //!
 //! The wire format is `docs/protocol/relay.md`; the types come from [`ichat_relay_proto`].
 
@@ -18,6 +20,7 @@ pub mod chat;
 mod client;
 mod messenger;
 mod pipe;
+pub mod probe;
 
 pub use ichat_relay_net::{self as net, now_ms, sign, NodeAddress};
 

@@ -43,6 +43,10 @@ pub struct MessengerConfig {
 	/// sent to it meanwhile is refused as `RecipientOffline` instead of being stored, and it
 	/// leaves alone the presence of a session of the same account that is listening.
 	pub receive: bool,
+	/// Learn the online nodes from the bootstrap nodes' `nodes` lists (the default). `false`
+	/// keeps the messenger on its bootstrap nodes only: a prober's mailbox listens exactly
+	/// where it was told to (see [`crate::probe`]).
+	pub discover: bool,
 	/// The underlying client.
 	pub client: ClientConfig,
 }
@@ -55,6 +59,7 @@ impl Default for MessengerConfig {
 			presence_ttl: Duration::from_secs(300),
 			maintenance_interval: Duration::from_secs(1),
 			receive: true,
+			discover: true,
 			client: ClientConfig {
 				request_timeout: Duration::from_secs(5),
 				..ClientConfig::default()
@@ -268,7 +273,8 @@ impl Messenger {
 		let mut sources: Vec<(PeerId, Duration)> =
 			pings.iter().filter_map(|(p, r)| r.map(|r| (*p, r))).collect();
 		sources.sort_by_key(|(_, r)| *r);
-		for (peer, _) in sources.iter().take(2) {
+		let listed = if self.config.discover { 2 } else { 0 };
+		for (peer, _) in sources.iter().take(listed) {
 			let Ok(list) = self.client.nodes(*peer, 256).await else { continue };
 			for info in list {
 				let Ok(node) = NodeAddress::from_wire(&info.node) else { continue };

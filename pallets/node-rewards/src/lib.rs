@@ -46,7 +46,11 @@
 extern crate alloc;
 
 pub mod assignment;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 pub mod quality;
+pub mod runtime_api;
+pub mod standing;
 pub mod weights;
 
 #[cfg(test)]
@@ -56,6 +60,7 @@ mod tests;
 
 pub use pallet::*;
 pub use quality::{Measurement, Params as QualityParams};
+pub use standing::Standing;
 pub use weights::WeightInfo;
 
 use alloc::vec::Vec;
@@ -76,6 +81,16 @@ pub const REPORT_CONTEXT: &[u8; 15] = b"ichat/report/v1";
 
 /// What a tester signs: the context, the genesis hash, then the report.
 pub type ReportPayload = Vec<u8>;
+
+/// The bytes a tester's service key signs for `report` (SCALE-encoded) on the chain whose
+/// genesis hash is `genesis`: `"ichat/report/v1" ‖ genesis ‖ SCALE(report)`. The runtime and
+/// the node's report submitter both build it here.
+pub fn report_payload(genesis: &[u8], report: &impl Encode) -> ReportPayload {
+	let mut out = REPORT_CONTEXT.to_vec();
+	out.extend_from_slice(genesis);
+	report.encode_to(&mut out);
+	out
+}
 
 /// One tester's report on the nodes it tested in `hour`.
 #[derive(
@@ -184,21 +199,6 @@ pub struct Score {
 	pub strays: u32,
 	/// How many measurements it made as a tester (that were compared).
 	pub measured: u32,
-}
-
-/// A node's standing: its credit and its recent flagged hours.
-#[derive(
-	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, TypeInfo, MaxEncodedLen,
-)]
-#[scale_info(skip_type_params(MaxFlags))]
-#[codec(mel_bound())]
-pub struct Standing<MaxFlags: Get<u32>> {
-	/// Flagged hours it can still afford; at zero it is decommissioned.
-	pub credit: u32,
-	/// Whether it is decommissioned (not planned to validate, not paid).
-	pub decommissioned: bool,
-	/// Its flagged hours within the penalty window, oldest first.
-	pub flagged: BoundedVec<SessionIndex, MaxFlags>,
 }
 
 /// The standing type of a runtime.
@@ -496,9 +496,7 @@ pub mod pallet {
 				weight.saturating_accrue(Self::open_hour(current));
 			}
 			let steps = Self::settle_steps(T::SettleStepsPerBlock::get());
-			weight.saturating_accrue(
-				<T as Config>::WeightInfo::settle_step().saturating_mul(steps.into()),
-			);
+			weight.saturating_accrue(Self::settle_step_weight().saturating_mul(steps.into()));
 			weight
 		}
 
@@ -561,12 +559,12 @@ pub mod pallet {
 		/// Any signed account may call it (it pays the fee); blocks run
 		/// `SettleStepsPerBlock` steps on their own, so this is only needed to catch up faster.
 		#[pallet::call_index(1)]
-		#[pallet::weight(<T as Config>::WeightInfo::settle_step().saturating_mul((*steps).into()))]
+		#[pallet::weight(Pallet::<T>::settle_step_weight().saturating_mul((*steps).into()))]
 		pub fn settle(origin: OriginFor<T>, steps: u32) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
 			let done = Self::settle_steps(steps);
 			ensure!(done > 0, Error::<T>::NothingToSettle);
-			Ok(Some(<T as Config>::WeightInfo::settle_step().saturating_mul(done.into())).into())
+			Ok(Some(Self::settle_step_weight().saturating_mul(done.into())).into())
 		}
 	}
 
@@ -617,10 +615,7 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// The bytes a tester's service key signs for `report`.
 		pub fn report_payload(report: &ReportOf<T>) -> ReportPayload {
-			let mut out = REPORT_CONTEXT.to_vec();
-			out.extend_from_slice(&pallet_service_nodes::Pallet::<T>::genesis_hash());
-			report.encode_to(&mut out);
-			out
+			crate::report_payload(&pallet_service_nodes::Pallet::<T>::genesis_hash(), report)
 		}
 
 		/// Check a report against the hour's record and the tester's service key.
@@ -694,8 +689,46 @@ pub mod pallet {
 				.collect()
 		}
 
+		/// The weight of one settlement step: the costlier of scoring and paying one node.
+		pub fn settle_step_weight() -> Weight {
+			let weights = (
+				<T as Config>::WeightInfo::score_step(T::MaxQuorum::get()),
+				<T as Config>::WeightInfo::pay_step(),
+			);
+			weights.0.max(weights.1)
+		}
+
+		/// The testers of `target` in `hour` (the runtime API).
+		pub fn testers_of(hour: SessionIndex, target: &T::AccountId) -> Vec<T::AccountId> {
+			let Some(record) = Hours::<T>::get(hour) else { return Vec::new() };
+			let Ok(index) = record.nodes.binary_search(target) else { return Vec::new() };
+			assignment::testers(&record.nodes, &record.seed, record.quorum)
+				.get(index)
+				.map(|testers| {
+					testers.iter().filter_map(|i| record.nodes.get(*i as usize).cloned()).collect()
+				})
+				.unwrap_or_default()
+		}
+
+		/// Whether `tester`'s report on `hour` is on chain (the runtime API).
+		pub fn has_reported(hour: SessionIndex, tester: &T::AccountId) -> bool {
+			Hours::<T>::get(hour)
+				.and_then(|r| r.nodes.binary_search(tester).ok())
+				.is_some_and(|i| Reported::<T>::contains_key(hour, i as u32))
+		}
+
+		/// `who`'s standing (the runtime API).
+		pub fn standing_of(who: &T::AccountId) -> runtime_api::NodeStanding {
+			let s = Standings::<T>::get(who).unwrap_or_else(Self::fresh_standing);
+			runtime_api::NodeStanding {
+				credit: s.credit,
+				decommissioned: s.decommissioned,
+				flagged: s.flagged.into_inner(),
+			}
+		}
+
 		/// Close the open hour and open `hour`.
-		fn open_hour(hour: SessionIndex) -> Weight {
+		pub(crate) fn open_hour(hour: SessionIndex) -> Weight {
 			let now = pallet_timestamp::Now::<T>::get();
 			if let Some(previous) = OpenHour::<T>::get() {
 				Hours::<T>::mutate(previous, |r| {
@@ -815,36 +848,16 @@ pub mod pallet {
 			let was_decommissioned = standing.decommissioned;
 
 			// Standing first: a flag or a good hour, evidence permitting.
-			if let Some(q) = score.quality {
-				if q < T::FlagThreshold::get() {
-					standing.credit = standing.credit.saturating_sub(1);
-					let window_start = hour.saturating_sub(T::PenaltyWindow::get());
-					standing.flagged.retain(|h| *h > window_start);
-					if standing.flagged.is_full() {
-						standing.flagged.remove(0);
-					}
-					let _ = standing.flagged.try_push(hour);
-					Self::deposit_event(Event::NodeFlagged {
-						hour,
-						who: who.clone(),
-						quality: q,
-						credit: standing.credit,
-					});
-				} else {
-					standing.credit = standing.credit.saturating_add(1).min(T::MaxCredit::get());
-				}
+			let changes = standing.record(hour, score.quality, &Self::rules());
+			if let (Some(credit), Some(quality)) = (changes.flagged, score.quality) {
+				Self::deposit_event(Event::NodeFlagged { hour, who: who.clone(), quality, credit });
 			}
-			if !standing.decommissioned && standing.credit == 0 {
-				standing.decommissioned = true;
-				Self::set_decommissioned(&who, true);
+			if changes.decommissioned {
 				Self::deposit_event(Event::NodeDecommissioned { who: who.clone() });
-			} else if standing.decommissioned && standing.credit >= T::RecommissionCredit::get() {
-				standing.decommissioned = false;
-				Self::set_decommissioned(&who, false);
+			}
+			if changes.recommissioned {
 				Self::deposit_event(Event::NodeRecommissioned { who: who.clone() });
 			}
-			let flags = standing.flagged.len() as u32;
-			let punished = flags >= T::SlashAfterFlags::get();
 
 			// Then the payment.
 			let bonded = pallet_service_nodes::Nodes::<T>::get(&who)
@@ -886,21 +899,19 @@ pub mod pallet {
 				},
 			}
 
-			if punished {
+			if let Some(flags) = changes.punished {
 				let bond = pallet_service_nodes::Nodes::<T>::get(&who).map(|n| n.bond);
 				let slashed = bond
 					.map(|b| {
 						pallet_service_nodes::Pallet::<T>::slash(&who, T::SlashShare::get() * b)
 					})
 					.unwrap_or_default();
+				// On its way out: it is not tested again once it leaves the set.
 				pallet_service_nodes::Pallet::<T>::force_unbond(&who);
-				standing.flagged.clear();
 				Self::deposit_event(Event::NodePunished { who: who.clone(), flags, slashed });
-				// The node is on its way out: it is not tested again once it leaves the set.
-				if standing.decommissioned {
-					standing.decommissioned = false;
-					Self::set_decommissioned(&who, false);
-				}
+			}
+			if standing.decommissioned != was_decommissioned {
+				Self::set_decommissioned(&who, standing.decommissioned);
 			}
 
 			if standing == Self::fresh_standing() || !bonded && !standing.decommissioned {
@@ -918,10 +929,17 @@ pub mod pallet {
 		}
 
 		fn fresh_standing() -> StandingOf<T> {
-			Standing {
-				credit: T::MaxCredit::get(),
-				decommissioned: false,
-				flagged: BoundedVec::new(),
+			Standing::fresh(&Self::rules())
+		}
+
+		/// The standing rules of this pallet's constants.
+		pub fn rules() -> standing::Rules {
+			standing::Rules {
+				flag_threshold: T::FlagThreshold::get(),
+				max_credit: T::MaxCredit::get(),
+				recommission_credit: T::RecommissionCredit::get(),
+				penalty_window: T::PenaltyWindow::get(),
+				slash_after_flags: T::SlashAfterFlags::get(),
 			}
 		}
 

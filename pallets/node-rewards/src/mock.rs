@@ -123,20 +123,34 @@ impl pallet_service_nodes::Config for Test {
 	type Decommissioned = NodeRewards;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = NoBenchmarks;
+	type BenchmarkHelper = MockBenchmarks;
 }
 
-/// The registry's benchmarks do not run against this mock.
+/// Keys for the benchmarks' registrations: session keys generated in the keystore of
+/// [`bench_ext`] (so the benchmarks sign reports with them), relay keys from the payload.
 #[cfg(feature = "runtime-benchmarks")]
-pub struct NoBenchmarks;
+pub struct MockBenchmarks;
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_service_nodes::BenchmarkHelper<AccountId, MockSessionKeys> for NoBenchmarks {
+impl pallet_service_nodes::BenchmarkHelper<AccountId, MockSessionKeys> for MockBenchmarks {
 	fn session_keys_and_proof(owner: &AccountId) -> (MockSessionKeys, Vec<u8>) {
-		(session_keys(*owner), Vec::new())
+		use codec::Encode;
+		let generated = MockSessionKeys::generate(&owner.encode(), None);
+		(generated.keys, generated.proof.encode())
 	}
-	fn relay_key_and_signature(_payload: &[u8]) -> ([u8; 32], pallet_service_nodes::RelayProof) {
-		([0; 32], [0; 64])
+	fn relay_key_and_signature(payload: &[u8]) -> ([u8; 32], pallet_service_nodes::RelayProof) {
+		let pair = sp_core::ed25519::Pair::from_seed(&sp_io::hashing::blake2_256(payload));
+		(pair.public().0, pair.sign(payload).0)
 	}
+}
+
+/// A chain for the benchmarks: three genesis nodes and an in-memory keystore.
+#[cfg(feature = "runtime-benchmarks")]
+pub(crate) fn bench_ext() -> sp_io::TestExternalities {
+	let mut ext = new_test_ext(&[1, 2, 3]);
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
+	ext
 }
 
 impl pallet_node_rewards::Config for Test {

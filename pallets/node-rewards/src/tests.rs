@@ -291,3 +291,34 @@ fn a_report_can_leave_out_targets_it_could_not_measure() {
 		assert!(Standings::<Test>::iter().next().is_none());
 	});
 }
+
+#[test]
+fn the_runtime_api_helpers_agree_with_the_assignment_and_the_reports() {
+	execute(&NODES, || {
+		run_to_hour(2);
+		for tester in NODES {
+			let targets = NodeRewards::targets_of(1, &tester);
+			assert_eq!(targets.len(), 3, "quorum 3 of 5 nodes");
+			assert!(!targets.contains(&tester), "nobody tests itself");
+			for target in NODES {
+				assert_eq!(
+					targets.contains(&target),
+					NodeRewards::testers_of(1, &target).contains(&tester),
+					"{tester} tests {target} exactly when it is among {target}'s testers"
+				);
+			}
+		}
+		// Not a node of the hour, or an hour not recorded: nothing.
+		assert!(NodeRewards::targets_of(1, &9).is_empty());
+		assert!(NodeRewards::testers_of(7, &1).is_empty());
+
+		assert!(!NodeRewards::has_reported(1, &1));
+		let (r, s) = signed_report(1, 1, |_| Some(healthy()));
+		assert_ok!(submit(r, s));
+		assert!(NodeRewards::has_reported(1, &1));
+		assert!(!NodeRewards::has_reported(1, &2));
+
+		let fresh = NodeRewards::standing_of(&1);
+		assert_eq!((fresh.credit, fresh.decommissioned, fresh.flagged.len()), (3, false, 0));
+	});
+}

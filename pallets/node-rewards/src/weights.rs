@@ -14,8 +14,11 @@ pub trait WeightInfo {
 	fn report(q: u32) -> Weight;
 	/// Authorizing a `report` of `q` measurements (signature check included).
 	fn authorize_report(q: u32) -> Weight;
-	/// One settlement step (scoring or paying one node).
-	fn settle_step() -> Weight;
+	/// Scoring one node from `q` measurements (a settlement step).
+	fn score_step(q: u32) -> Weight;
+	/// Paying one node, in the worst case: a decommissioned node flagged, slashed, unbonded and
+	/// taken out of a full decommissioned list in one step (a settlement step).
+	fn pay_step() -> Weight;
 	/// Opening an hour over `n` nodes.
 	fn open_hour(n: u32) -> Weight;
 }
@@ -35,7 +38,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(5_000_000, 0).saturating_mul(q.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 	}
-	fn settle_step() -> Weight {
+	fn score_step(q: u32) -> Weight {
+		Weight::from_parts(40_000_000, 4_000)
+			.saturating_add(Weight::from_parts(10_000_000, 100).saturating_mul(q.into()))
+			.saturating_add(T::DbWeight::get().reads_writes(4, 2))
+			.saturating_add(T::DbWeight::get().reads_writes(q.into(), q.into()))
+	}
+	fn pay_step() -> Weight {
 		Weight::from_parts(120_000_000, 8_000)
 			.saturating_add(T::DbWeight::get().reads_writes(10, 8))
 	}
@@ -55,7 +64,11 @@ impl WeightInfo for () {
 		Weight::from_parts(80_000_000, 4_000)
 			.saturating_add(Weight::from_parts(5_000_000, 0).saturating_mul(q.into()))
 	}
-	fn settle_step() -> Weight {
+	fn score_step(q: u32) -> Weight {
+		Weight::from_parts(40_000_000, 4_000)
+			.saturating_add(Weight::from_parts(10_000_000, 100).saturating_mul(q.into()))
+	}
+	fn pay_step() -> Weight {
 		Weight::from_parts(120_000_000, 8_000)
 	}
 	fn open_hour(n: u32) -> Weight {

@@ -74,8 +74,10 @@ fn multiaddrs<T: Config>(peer: &PeerId, m: u32, first_port: u32) -> Multiaddrs<T
 	Multiaddrs::<T>::truncate_from(addrs)
 }
 
-/// Register a node for a funded account `("node", index)`.
-fn register_node<T: Config>(index: u32) -> Result<T::AccountId, BenchmarkError> {
+/// Register a node for a funded account `("node", index)`: bonded with `MinBond`, its session
+/// keys (from [`Config::BenchmarkHelper`], so their private halves are in the benchmark
+/// keystore) set. Other pallets' benchmarks use it for a real registered node.
+pub fn register_node<T: Config>(index: u32) -> Result<T::AccountId, BenchmarkError> {
 	let who = funded_account::<T>("node", index)?;
 	let (peer, relay_proof) = relay_of::<T>(&who);
 	let addrs = multiaddrs::<T>(&peer, 1, 1_000);
