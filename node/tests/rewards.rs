@@ -31,21 +31,29 @@ fn lock(events: &Events) -> std::sync::MutexGuard<'_, Vec<Event<Runtime>>> {
 	events.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// `ev` as the runtime's `NodeRewards` event, if it is one.
+fn rewards_event(
+	ev: &subxt::events::Event<'_, subxt::SubstrateConfig>,
+) -> Result<Option<Event<Runtime>>> {
+	if ev.pallet_name() != "NodeRewards" {
+		return Ok(None);
+	}
+	let mut bytes = vec![ev.event_index()];
+	bytes.extend_from_slice(ev.field_bytes());
+	let decoded = Event::<Runtime>::decode(&mut &bytes[..])
+		.context("a NodeRewards event decodes as the runtime's type")?;
+	Ok(Some(decoded))
+}
+
 /// Collects every `NodeRewards` event of the finalized chain, in order.
 async fn collect(client: ichat_testnet::Client, events: Events) -> Result<()> {
 	let mut blocks = client.stream_blocks().await?;
 	while let Some(block) = blocks.next().await {
 		let at = block?.at().await?;
 		for ev in at.events().fetch().await?.iter() {
-			let ev = ev?;
-			if ev.pallet_name() != "NodeRewards" {
-				continue;
+			if let Some(decoded) = rewards_event(&ev?)? {
+				lock(&events).push(decoded);
 			}
-			let mut bytes = vec![ev.event_index()];
-			bytes.extend_from_slice(ev.field_bytes());
-			let decoded = Event::<Runtime>::decode(&mut &bytes[..])
-				.context("a NodeRewards event decodes as the runtime's type")?;
-			lock(&events).push(decoded);
 		}
 	}
 	Ok(())
@@ -73,16 +81,9 @@ async fn opens(client: &ichat_testnet::Client, hour: u32, timeout: Duration) -> 
 		while let Some(block) = blocks.next().await {
 			let at = block?.at().await?;
 			for ev in at.events().fetch().await?.iter() {
-				let ev = ev?;
-				if ev.pallet_name() == "NodeRewards" && ev.event_name() == "HourOpened" {
-					let mut bytes = vec![ev.event_index()];
-					bytes.extend_from_slice(ev.field_bytes());
-					if let Ok(Event::<Runtime>::HourOpened { hour: h, .. }) =
-						Event::<Runtime>::decode(&mut &bytes[..])
-					{
-						if h >= hour {
-							return Ok(());
-						}
+				if let Some(Event::HourOpened { hour: h, .. }) = rewards_event(&ev?)? {
+					if h >= hour {
+						return Ok(());
 					}
 				}
 			}
