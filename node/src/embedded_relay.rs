@@ -64,6 +64,12 @@ pub(crate) struct RelayParams {
 	/// a crash of the process; slower).
 	#[arg(long)]
 	pub(crate) relay_fsync: bool,
+
+	/// Do not test the service nodes the chain assigns this node each hour. For test networks
+	/// and benchmarks that count relay traffic exactly: on a real network the rewards rest on
+	/// every service node testing its share (docs/economics.md).
+	#[arg(long)]
+	pub(crate) relay_no_tester: bool,
 }
 
 /// What the service needs to start the relay.
@@ -82,6 +88,13 @@ impl RelayParams {
 	) -> Option<RelayOptions> {
 		let on = !self.no_relay && (is_authority || self.relay_port.is_some());
 		on.then(|| RelayOptions { params: self.clone(), keyring })
+	}
+}
+
+impl RelayOptions {
+	/// Whether the node tests the nodes the chain assigns it (`--relay-no-tester` not given).
+	pub(crate) fn tests_others(&self) -> bool {
+		!self.params.relay_no_tester
 	}
 }
 

@@ -222,6 +222,7 @@ pub(crate) fn new_full<
 	let name = config.network.node_name.clone();
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
+	let tests_others = relay.as_ref().is_some_and(|r| r.tests_others());
 	let relay_key = match relay {
 		Some(relay) => Some(crate::embedded_relay::spawn(
 			relay,
@@ -232,7 +233,7 @@ pub(crate) fn new_full<
 		)?),
 		None => None,
 	};
-	if relay_key.is_some() {
+	if relay_key.is_some() && tests_others {
 		// A service node tests the nodes the chain assigns it each hour, through the relay
 		// network as a client would.
 		crate::tester::spawn(

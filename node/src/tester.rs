@@ -9,7 +9,8 @@
 //!   ([`ichat_relay_client::probe`]), spread over 90 % of the nominal hour.
 //! * A report is a general transaction authorized by the service key's signature: the key
 //!   signs in the keystore, the operator's account key is never needed, and no fee is paid.
-//!   It is submitted to the local pool, which gossips it.
+//!   It is submitted to the local pool, which gossips it, and offered again on every new best
+//!   block until a block holds it or its reporting window closes.
 
 use std::{sync::Arc, time::Duration};
 
@@ -23,7 +24,7 @@ use pallet_service_nodes::{runtime_api::ServiceNodesApi, service_key::KEY_TYPE};
 use rand::seq::SliceRandom;
 use sc_client_api::{BlockchainEvents, HeaderBackend};
 use sc_service::TaskManager;
-use sc_transaction_pool_api::{TransactionPool, TransactionSource};
+use sc_transaction_pool_api::{error::IntoPoolError, TransactionPool, TransactionSource};
 use sp_api::ProvideRuntimeApi;
 use sp_keystore::KeystorePtr;
 
@@ -69,11 +70,15 @@ where
 {
 	let mut blocks = client.import_notification_stream();
 	let mut running: Option<Running> = None;
+	let mut pending: Option<Pending> = None;
 	while let Some(block) = blocks.next().await {
 		if !block.is_new_best {
 			continue;
 		}
 		let Ok(Some(hour)) = client.runtime_api().current_hour(block.hash) else { continue };
+		if let Some(report) = pending.take() {
+			pending = report.retry(&client, &keystore, &*pool, block.hash, hour).await;
+		}
 		if running.as_ref().is_some_and(|r| r.hour == hour) {
 			continue;
 		}
@@ -84,17 +89,14 @@ where
 				.iter()
 				.map(|slot| slot.and_then(|i| measured.get(i).copied().flatten()).map(convert))
 				.collect();
-			submit(
-				&client,
-				&*pool,
-				&keystore,
-				block.hash,
-				done.hour,
-				done.tester,
-				done.key,
-				measurements,
-			)
-			.await;
+			let report = ReportOf::<Runtime> {
+				hour: done.hour,
+				tester: done.tester,
+				measurements: sp_runtime::BoundedVec::truncate_from(measurements),
+			};
+			let report =
+				Pending { report, key: done.key, offered: None, accepted: false, refused: None };
+			pending = report.retry(&client, &keystore, &*pool, block.hash, hour).await;
 		}
 		running = start(&client, &keystore, block.hash, hour);
 	}
@@ -202,52 +204,113 @@ fn convert(m: probe::Measurement) -> Measurement {
 	}
 }
 
-/// Signs `tester`'s report on `hour` with its service key and submits it to the pool.
-#[allow(clippy::too_many_arguments)]
-async fn submit<P>(
-	client: &FullClient,
-	pool: &P,
-	keystore: &KeystorePtr,
-	at: Hash,
-	hour: u32,
-	tester: AccountId,
+/// A report on its way into a block.
+struct Pending {
+	report: ReportOf<Runtime>,
 	key: sp_core::sr25519::Public,
-	measurements: Vec<Option<Measurement>>,
-) where
-	P: TransactionPool<Block = Block, Hash = Hash>,
-{
-	let (measured, targets) = (measurements.iter().flatten().count(), measurements.len());
-	let report = ReportOf::<Runtime> {
-		hour,
-		tester,
-		measurements: sp_runtime::BoundedVec::truncate_from(measurements),
-	};
-	let payload = pallet_node_rewards::report_payload(client.info().genesis_hash.as_ref(), &report);
-	let signature = match keystore.sr25519_sign(KEY_TYPE, &key, &payload) {
+	/// The last extrinsic offered to the pool, while the pool holds it.
+	offered: Option<sp_runtime::OpaqueExtrinsic>,
+	/// Whether the pool has accepted it once (it is logged once, at debug level).
+	accepted: bool,
+	/// Why the pool refused it the last time.
+	refused: Option<String>,
+}
+
+impl Pending {
+	/// Offers the report (again) at the new best block `at` of `current` hour, unless a block
+	/// already holds it or its reporting window closed; returns it while it is still pending.
+	///
+	/// A report submitted at the block that opens the next hour can be refused as "not
+	/// reportable yet" when the pool validates it against the block before, and the pool then
+	/// bans that extrinsic for a while. So a refused report is signed afresh (sr25519
+	/// signatures are randomized: a new extrinsic) and offered on the next best block, and a
+	/// refusal is logged only once the window closed.
+	async fn retry<P>(
+		mut self,
+		client: &FullClient,
+		keystore: &KeystorePtr,
+		pool: &P,
+		at: Hash,
+		current: u32,
+	) -> Option<Self>
+	where
+		P: TransactionPool<Block = Block, Hash = Hash>,
+	{
+		let hour = self.report.hour;
+		let api = client.runtime_api();
+		let measurements = &self.report.measurements;
+		let (measured, targets) = (measurements.iter().flatten().count(), measurements.len());
+		if api.has_reported(at, hour, self.report.tester.clone()).unwrap_or(false) {
+			log::info!(
+				target: "rewards",
+				"📝 hour {hour}: report on chain ({measured} of {targets} targets measured)"
+			);
+			return None;
+		}
+		if current > hour.saturating_add(ichat_runtime::configs::REPORTING_LAG_HOURS) {
+			match self.refused {
+				Some(why) => {
+					log::warn!(target: "rewards", "hour {hour}: the report was refused: {why}")
+				},
+				None => log::warn!(
+					target: "rewards",
+					"hour {hour}: the report found no block before its window closed"
+				),
+			}
+			return None;
+		}
+		let extrinsic = match self.offered.take() {
+			Some(extrinsic) => extrinsic,
+			None => sign(client, keystore, &self.report, &self.key)?,
+		};
+		match pool.submit_one(at, TransactionSource::Local, extrinsic.clone()).await {
+			Ok(_) => {
+				if !self.accepted {
+					log::debug!(target: "rewards", "hour {hour}: report submitted to the pool");
+				}
+				self.accepted = true;
+				self.offered = Some(extrinsic);
+			},
+			Err(e) => match e.into_pool_error() {
+				Ok(sc_transaction_pool_api::error::Error::AlreadyImported(_)) => {
+					self.offered = Some(extrinsic)
+				},
+				Ok(e) => self.refused = Some(e.to_string()),
+				Err(e) => self.refused = Some(e.to_string()),
+			},
+		}
+		Some(self)
+	}
+}
+
+/// `report` signed with the service key `key`, as an extrinsic for the pool.
+fn sign(
+	client: &FullClient,
+	keystore: &KeystorePtr,
+	report: &ReportOf<Runtime>,
+	key: &sp_core::sr25519::Public,
+) -> Option<sp_runtime::OpaqueExtrinsic> {
+	let hour = report.hour;
+	let payload = pallet_node_rewards::report_payload(client.info().genesis_hash.as_ref(), report);
+	let signature = match keystore.sr25519_sign(KEY_TYPE, key, &payload) {
 		Ok(Some(signature)) => signature,
 		Ok(None) => {
 			log::warn!(target: "rewards", "hour {hour}: the service key left the keystore; no report");
-			return;
+			return None;
 		},
 		Err(e) => {
 			log::warn!(target: "rewards", "hour {hour}: the keystore could not sign the report: {e}");
-			return;
+			return None;
 		},
 	};
 	let call = RuntimeCall::NodeRewards(pallet_node_rewards::Call::report {
-		report,
+		report: report.clone(),
 		signature: signature.into(),
 	});
 	let xt = <Runtime as frame_system::offchain::CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call);
-	let Ok(opaque) = sp_runtime::OpaqueExtrinsic::try_from_encoded_extrinsic(&xt.encode()) else {
+	let extrinsic = sp_runtime::OpaqueExtrinsic::try_from_encoded_extrinsic(&xt.encode());
+	if extrinsic.is_err() {
 		log::error!(target: "rewards", "hour {hour}: the report does not encode as an extrinsic");
-		return;
-	};
-	match pool.submit_one(at, TransactionSource::Local, opaque).await {
-		Ok(_) => log::info!(
-			target: "rewards",
-			"📝 hour {hour}: report submitted ({measured} of {targets} targets measured)"
-		),
-		Err(e) => log::warn!(target: "rewards", "hour {hour}: the report was refused: {e}"),
 	}
+	extrinsic.ok()
 }

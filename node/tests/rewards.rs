@@ -163,33 +163,19 @@ async fn scenario(
 		.collect();
 	let ferdie = nodes[5].clone();
 
-	// Hours 2 and 3: every tester ran the whole hour. Everyone is scored from the reports of
-	// its 5 testers at full quality and paid the full reward.
-	settled(events, 3, 6 * HOUR).await?;
-	for hour in [2, 3] {
-		for who in &nodes {
-			let (score, paid, unpaid) = outcome(events, hour, who);
-			ensure!(
-				score == Some((Some(Perbill::one()), 5)),
-				"hour {hour}, {who}: scored {score:?} (want full quality from 5 reports)"
-			);
-			ensure!(paid == Some(FULL), "hour {hour}, {who}: paid {paid:?} ({unpaid:?})");
-		}
-	}
-
-	// Ferdie stops 40 s into hour 4 and comes back as hour 6 opens: hour 4, down for its
-	// last part, earns her less than a full one; hour 5, down all along, nothing, and it is
+	// Ferdie stops 40 s into hour 3 and comes back as hour 5 opens: hour 3, down for its
+	// last part, earns her less than a full one; hour 4, down all along, nothing, and it is
 	// flagged.
-	opens(client, 4, 6 * HOUR).await?;
+	opens(client, 3, 6 * HOUR).await?;
 	tokio::time::sleep(Duration::from_secs(40)).await;
 	net.nodes[5].kill();
-	opens(client, 6, 3 * HOUR).await?;
+	opens(client, 5, 3 * HOUR).await?;
 	net.nodes[5].restart()?;
-	settled(events, 5, 3 * HOUR).await?;
+	settled(events, 4, 3 * HOUR).await?;
 
-	// Hours 2 and 3: every tester ran the whole hour. Everyone is scored from the reports of
+	// Hours 1 and 2 (hour 0 began before every node ran): every tester ran the whole hour. Everyone is scored from the reports of
 	// its 5 testers at full quality and paid the full reward.
-	for hour in [2, 3] {
+	for hour in [1, 2] {
 		for who in &nodes {
 			let (score, paid, unpaid) = outcome(events, hour, who);
 			ensure!(
@@ -200,24 +186,24 @@ async fn scenario(
 		}
 	}
 
-	let (score, paid, _) = outcome(events, 4, &ferdie);
+	let (score, paid, _) = outcome(events, 3, &ferdie);
 	ensure!(
 		paid.is_some_and(|p| p > 0 && p < FULL),
-		"hour 4: Ferdie, down for its last part, earned {paid:?} (scored {score:?})"
+		"hour 3: Ferdie, down for its last part, earned {paid:?} (scored {score:?})"
 	);
-	let (score, paid, unpaid) = outcome(events, 5, &ferdie);
+	let (score, paid, unpaid) = outcome(events, 4, &ferdie);
 	ensure!(
 		matches!(score, Some((Some(q), reports)) if q == Perbill::from_parts(0) && reports >= 3),
-		"hour 5: Ferdie, down, scored {score:?}"
+		"hour 4: Ferdie, down, scored {score:?}"
 	);
 	ensure!(
 		paid.is_none() && unpaid == Some(NoRewardReason::NoService),
-		"hour 5: paid {paid:?} ({unpaid:?})"
+		"hour 4: paid {paid:?} ({unpaid:?})"
 	);
-	ensure!(flagged(events, 5, &ferdie), "hour 5 flags Ferdie");
+	ensure!(flagged(events, 4, &ferdie), "hour 4 flags Ferdie");
 	// The others kept full service throughout (scored from 4 reports: Ferdie did not report).
 	for who in &nodes[..5] {
-		for hour in [4, 5] {
+		for hour in [3, 4] {
 			let (score, paid, _) = outcome(events, hour, who);
 			ensure!(paid == Some(FULL), "hour {hour}, {who}: paid {paid:?}, scored {score:?}");
 		}

@@ -202,6 +202,15 @@ impl frame_support::traits::Get<u64> for NominalHourMs {
 	}
 }
 
+/// The start of the current block's Aura slot (ms): hours open and close on slot boundaries,
+/// so an hour without missed slots lasts exactly [`NominalHourMs`].
+pub struct SlotStartMs;
+impl frame_support::traits::Get<u64> for SlotStartMs {
+	fn get() -> u64 {
+		u64::from(pallet_aura::CurrentSlot::<Runtime>::get()).saturating_mul(SLOT_DURATION)
+	}
+}
+
 impl pallet_node_rewards::Config for Runtime {
 	type HourlyReward = HourlyReward;
 	type QuorumSize = ConstU32<7>;
@@ -216,6 +225,7 @@ impl pallet_node_rewards::Config for Runtime {
 	type RecommissionCredit = ConstU32<3>;
 	type StrayTolerance = StrayTolerance;
 	type NominalHourMs = NominalHourMs;
+	type HourClock = SlotStartMs;
 	type QualityParams = QualityParams;
 	type SettleStepsPerBlock = ConstU32<8>;
 	type WeightInfo = pallet_node_rewards::weights::SubstrateWeight<Runtime>;

@@ -10,6 +10,9 @@
 //!   aborted test never leaves a node behind.
 //! - [`wait_for_finalized`] and friends poll the node over JSON-RPC with a deadline, and
 //!   errors carry the tail of the node's log.
+//! - [`proxy::FaultProxy`] puts latency or outages between a node's relay and the world.
+
+pub mod proxy;
 
 use anyhow::{anyhow, bail, Context, Result};
 use std::{

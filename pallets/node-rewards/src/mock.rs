@@ -73,6 +73,14 @@ impl frame_system::Config for Test {
 	type AccountData = pallet_balances::AccountData<Balance>;
 }
 
+/// The mock's hour clock: the timestamp `run_to_block` sets.
+pub struct TimestampNow;
+impl frame_support::traits::Get<u64> for TimestampNow {
+	fn get() -> u64 {
+		pallet_timestamp::Now::<Test>::get()
+	}
+}
+
 impl pallet_timestamp::Config for Test {
 	type Moment = u64;
 	type OnTimestampSet = ();
@@ -167,6 +175,7 @@ impl pallet_node_rewards::Config for Test {
 	type RecommissionCredit = ConstU32<2>;
 	type StrayTolerance = StrayTolerance;
 	type NominalHourMs = ConstU64<{ HOUR * BLOCK_MS }>;
+	type HourClock = TimestampNow;
 	type QualityParams = Quality;
 	type SettleStepsPerBlock = ConstU32<4>;
 	type WeightInfo = ();
