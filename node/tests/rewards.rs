@@ -95,12 +95,13 @@ async fn opens(client: &ichat_testnet::Client, hour: u32, timeout: Duration) -> 
 		.with_context(|| format!("hour {hour} did not open within {timeout:?}"))?
 }
 
+/// A node's score of an hour (quality, reports), if scored.
+type Score = Option<(Option<Perbill>, u32)>;
+/// A node's score, payment and reason for no payment of an hour.
+type Outcome = (Score, Option<u128>, Option<NoRewardReason>);
+
 /// `who`'s score and payment for `hour`.
-fn outcome(
-	events: &Events,
-	hour: u32,
-	who: &AccountId,
-) -> (Option<(Option<Perbill>, u32)>, Option<u128>, Option<NoRewardReason>) {
+fn outcome(events: &Events, hour: u32, who: &AccountId) -> Outcome {
 	let events = lock(events);
 	let score = events.iter().find_map(|e| match e {
 		Event::Scored { hour: h, who: w, quality, reports } if *h == hour && w == who => {

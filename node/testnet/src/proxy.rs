@@ -142,50 +142,49 @@ async fn pipe(
 mod tests {
 	use super::*;
 
-	#[tokio::test]
-	async fn adds_the_delay_each_way_and_keeps_every_byte_in_order() {
-		let echo = TcpListener::bind("127.0.0.1:0").await.unwrap();
-		let upstream = echo.local_addr().unwrap();
-		let server = tokio::spawn(async move {
-			let (mut s, _) = echo.accept().await.unwrap();
-			let mut buf = vec![0u8; 4096];
-			loop {
-				let n = s.read(&mut buf).await.unwrap();
-				if n == 0 {
-					break;
-				}
-				s.write_all(&buf[..n]).await.unwrap();
+	/// Echoes what one connection sends until it closes.
+	async fn echo_once(listener: TcpListener) -> Result<()> {
+		let (mut s, _) = listener.accept().await?;
+		let mut buf = vec![0u8; 4096];
+		loop {
+			let n = s.read(&mut buf).await?;
+			if n == 0 {
+				return Ok(());
 			}
-		});
-		let proxy = FaultProxy::start(upstream, Duration::from_millis(100)).await.unwrap();
-		let mut c = TcpStream::connect(proxy.addr()).await.unwrap();
+			s.write_all(&buf[..n]).await?;
+		}
+	}
+
+	#[tokio::test]
+	async fn adds_the_delay_each_way_keeps_every_byte_and_goes_down_and_up() -> Result<()> {
+		let echo = TcpListener::bind("127.0.0.1:0").await?;
+		let upstream = echo.local_addr()?;
+		let server = tokio::spawn(echo_once(echo));
+		let proxy = FaultProxy::start(upstream, Duration::from_millis(100)).await?;
+		let mut c = TcpStream::connect(proxy.addr()).await?;
 		let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
 		let started = Instant::now();
-		c.write_all(&data).await.unwrap();
+		c.write_all(&data).await?;
 		let mut back = vec![0u8; data.len()];
-		c.read_exact(&mut back).await.unwrap();
+		c.read_exact(&mut back).await?;
 		assert!(started.elapsed() >= Duration::from_millis(200), "{:?}", started.elapsed());
 		assert_eq!(back, data, "every byte back, in order");
 
 		// Down: the open connection is cut and a new one is closed at once; up: served again.
 		proxy.set_down(true);
 		assert_eq!(c.read(&mut back).await.unwrap_or(0), 0, "cut");
-		let mut again = TcpStream::connect(proxy.addr()).await.unwrap();
+		let mut again = TcpStream::connect(proxy.addr()).await?;
 		assert_eq!(again.read(&mut back).await.unwrap_or(0), 0, "closed at once");
-		server.await.unwrap();
+		server.await??;
 		proxy.set_down(false);
-		let echo = TcpListener::bind(upstream).await.unwrap();
-		let server = tokio::spawn(async move {
-			let (mut s, _) = echo.accept().await.unwrap();
-			let mut buf = [0u8; 4];
-			s.read_exact(&mut buf).await.unwrap();
-			s.write_all(&buf).await.unwrap();
-		});
-		let mut c = TcpStream::connect(proxy.addr()).await.unwrap();
-		c.write_all(b"ping").await.unwrap();
+		let server = tokio::spawn(echo_once(TcpListener::bind(upstream).await?));
+		let mut c = TcpStream::connect(proxy.addr()).await?;
+		c.write_all(b"ping").await?;
 		let mut four = [0u8; 4];
-		c.read_exact(&mut four).await.unwrap();
+		c.read_exact(&mut four).await?;
 		assert_eq!(&four, b"ping");
-		server.await.unwrap();
+		drop(c);
+		server.await??;
+		Ok(())
 	}
 }

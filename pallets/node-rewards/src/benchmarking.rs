@@ -138,10 +138,11 @@ mod benchmarks {
 
 	#[benchmark]
 	fn report(q: Linear<1, { T::MaxQuorum::get() }>) -> Result<(), BenchmarkError> {
-		let (index, report, signature) = tester_ready::<T>(q)?;
+		// (`report` names this benchmark inside the macro: the local binding is `signed`.)
+		let (index, signed, signature) = tester_ready::<T>(q)?;
 
 		#[extrinsic_call]
-		_(RawOrigin::Authorized, report, signature);
+		_(RawOrigin::Authorized, signed, signature);
 
 		assert!(Reported::<T>::contains_key(HOUR, index));
 		Ok(())
@@ -149,8 +150,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn authorize_report(q: Linear<1, { T::MaxQuorum::get() }>) -> Result<(), BenchmarkError> {
-		let (_, report, signature) = tester_ready::<T>(q)?;
-		let call = Call::<T>::report { report, signature };
+		let (_, signed, signature) = tester_ready::<T>(q)?;
+		let call = Call::<T>::report { report: signed, signature };
 		let outcome;
 
 		#[block]
@@ -266,5 +267,5 @@ mod benchmarks {
 		Ok(())
 	}
 
-	impl_benchmark_test_suite!(NodeRewards, crate::mock::bench_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(NodeRewards, mock::bench_ext(), mock::Test);
 }
