@@ -94,8 +94,7 @@ where
 				tester: done.tester,
 				measurements: sp_runtime::BoundedVec::truncate_from(measurements),
 			};
-			let report =
-				Pending { report, key: done.key, offered: None, accepted: false, refused: None };
+			let report = Pending { report, key: done.key, offered: None, refused: None };
 			pending = report.retry(&client, &keystore, &*pool, block.hash, hour).await;
 		}
 		running = start(&client, &keystore, block.hash, hour);
@@ -210,8 +209,6 @@ struct Pending {
 	key: sp_core::sr25519::Public,
 	/// The last extrinsic offered to the pool, while the pool holds it.
 	offered: Option<sp_runtime::OpaqueExtrinsic>,
-	/// Whether the pool has accepted it once (it is logged once, at debug level).
-	accepted: bool,
 	/// Why the pool refused it the last time.
 	refused: Option<String>,
 }
@@ -265,10 +262,8 @@ impl Pending {
 		};
 		match pool.submit_one(at, TransactionSource::Local, extrinsic.clone()).await {
 			Ok(_) => {
-				if !self.accepted {
-					log::debug!(target: "rewards", "hour {hour}: report submitted to the pool");
-				}
-				self.accepted = true;
+				// New to the pool (later offers of the same extrinsic are `AlreadyImported`).
+				log::debug!(target: "rewards", "hour {hour}: report submitted to the pool");
 				self.offered = Some(extrinsic);
 			},
 			Err(e) => match e.into_pool_error() {

@@ -174,8 +174,8 @@ async fn scenario(
 	net.nodes[5].restart()?;
 	settled(events, 4, 3 * HOUR).await?;
 
-	// Hours 1 and 2 (hour 0 began before every node ran): every tester ran the whole hour. Everyone is scored from the reports of
-	// its 5 testers at full quality and paid the full reward.
+	// Hours 1 and 2 (hour 0 began before every node ran): every tester ran the whole hour.
+	// Everyone is scored from the reports of its 5 testers at full quality and paid in full.
 	for hour in [1, 2] {
 		for who in &nodes {
 			let (score, paid, unpaid) = outcome(events, hour, who);

@@ -221,7 +221,6 @@ pub mod pallet {
 		frame_system::Config<RuntimeEvent: From<Event<Self>>>
 		+ pallet_service_nodes::Config
 		+ pallet_hours::Config
-		+ pallet_timestamp::Config<Moment = u64>
 	{
 		/// What a node earns for a full hour of perfect service.
 		#[pallet::constant]
